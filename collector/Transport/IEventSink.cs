@@ -1,0 +1,13 @@
+using S3Slower.Shared.Protocol;
+
+namespace S3Slower.Collector.Transport;
+
+/// <summary>Where the tracing side hands completed requests; the transport spools and forwards them.</summary>
+public interface IEventSink
+{
+    /// <summary>Queues one request; never blocks the ring-buffer poller.</summary>
+    void Publish(RequestEvent request);
+
+    /// <summary>Reports the kernel's cumulative count of events it could not hand over (ring buffer full).</summary>
+    void ReportKernelLost(ulong totalLost);
+}
