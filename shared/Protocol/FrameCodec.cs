@@ -54,13 +54,13 @@ public static class FrameCodec
             var reader = new MessagePackReader(payload);
             if (reader.ReadArrayHeader() != 2)
             {
-                throw new ProtocolException("frame is not a [type, body] pair");
+                throw new ProtocolException(ProtocolViolation.Type, "frame is not a [type, body] pair");
             }
 
             int type = reader.ReadInt32();
             if (!Enum.IsDefined((FrameType)type))
             {
-                throw new ProtocolException($"unknown frame type {type}");
+                throw new ProtocolException(ProtocolViolation.Type, $"unknown frame type {type}");
             }
 
             body = payload[(int)reader.Consumed..];
@@ -72,7 +72,7 @@ public static class FrameCodec
         }
         catch (EndOfStreamException ex)
         {
-            throw new ProtocolException("frame header is truncated", ex);
+            throw new ProtocolException(ProtocolViolation.Truncated, "frame header is truncated", ex);
         }
     }
 
@@ -107,7 +107,7 @@ public static class FrameCodec
         int length = BinaryPrimitives.ReadInt32LittleEndian(prefix);
         if (length <= 0 || length > ProtocolConstants.MaxFrameBytes)
         {
-            throw new ProtocolException($"frame length {length} is outside 1..{ProtocolConstants.MaxFrameBytes}");
+            throw new ProtocolException(ProtocolViolation.Length, $"frame length {length} is outside 1..{ProtocolConstants.MaxFrameBytes}");
         }
 
         return length;

@@ -23,7 +23,7 @@ public sealed class FrameStreamReader
 
         if (got < _prefix.Length)
         {
-            throw new ProtocolException("stream ended inside a frame length");
+            throw new ProtocolException(ProtocolViolation.Truncated, "stream ended inside a frame length");
         }
 
         int length = FrameCodec.ReadLength(_prefix);
@@ -35,7 +35,7 @@ public sealed class FrameStreamReader
         var payload = _buffer.AsMemory(0, length);
         if (await ReadFullyAsync(payload, cancellationToken) < length)
         {
-            throw new ProtocolException("stream ended inside a frame");
+            throw new ProtocolException(ProtocolViolation.Truncated, "stream ended inside a frame");
         }
 
         return payload;
