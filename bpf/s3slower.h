@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/* Layout shared by the BPF programs and the collector (collector/Bpf/KernelRecord.cs mirrors it). */
+#ifndef S3SLOWER_H
+#define S3SLOWER_H
+
+#define S3S_COMM_LEN 16
+/* Bytes of a request copied at most (request line + headers); the rest of a request is only counted. */
+#define S3S_REQ_COPY_MAX 2048
+/* Bytes of a response copied at most: status line, headers and the start of an error body. */
+#define S3S_RESP_COPY_MAX 2048
+/* Power of two above both copy limits: masks copy lengths for the verifier. */
+#define S3S_DATA_CAP 4096
+#define S3S_MAX_CONNS 65536
+#define S3S_MAX_INFLIGHT 16384
+#define S3S_MAX_FILTER 64
+
+/* What a record reports. */
+enum s3s_kind {
+	S3S_KIND_WRITE = 1, /* the application wrote `bytes` to a tracked connection */
+	S3S_KIND_READ = 2,  /* the application read `bytes` from a tracked connection */
+	S3S_KIND_EOF = 3,   /* a read returned 0: the peer closed */
+	S3S_KIND_CLOSE = 4, /* the application closed the connection */
+};
+
+/* record flags */
+#define S3S_REC_NEW_CONN (1u << 0)    /* first record of this connection */
+#define S3S_REC_METHOD (1u << 1)      /* the write starts with an HTTP method and a space */
+#define S3S_REC_TLS (1u << 2)         /* plaintext seen inside a TLS library (uprobes) */
+
+/* Connection phases: a write moves a connection to REQ, a read to RESP. */
+enum s3s_phase {
+	S3S_PHASE_REQ = 1,
+	S3S_PHASE_RESP = 2,
+};
+
+/* conn flags */
+#define S3S_CONN_TLS (1u << 0) /* fed by TLS uprobes: the syscall programs ignore its (encrypted) bytes */
+
+/* The syscall the stash belongs to: decides how the buffer is reached. */
+enum s3s_op {
+	S3S_OP_BUF = 1,    /* write/sendto/read/recvfrom: a plain buffer */
+	S3S_OP_IOV = 2,    /* writev/readv: an iovec array */
+	S3S_OP_MSG = 3,    /* sendmsg/recvmsg: a user_msghdr */
+};
+
+/*
+ * One connection: key (tgid, fd) for sockets. TLS programs key their streams the same way when the
+ * fd is known, or put the SSL pointer into `fd`'s place with S3S_CONN_KEY_SSL set in `kind`.
+ */
+struct s3s_conn_key {
+	__u32 tgid;
+	__u32 kind; /* 0 = socket fd, 1 = SSL pointer */
+	__u64 id;   /* fd or SSL* */
+};
+
+#define S3S_CONN_KEY_FD 0
+#define S3S_CONN_KEY_SSL 1
+
+struct s3s_peer {
+	__u16 family; /* AF_INET / AF_INET6, 0 when unknown */
+	__u16 port;   /* host order */
+	__u8 addr[16];
+};
+
+struct s3s_conn {
+	__u64 conn_id;
+	__u32 phase;
+	__u32 flags;
+	__u64 req_seen;  /* bytes written since the request started (caps the copy) */
+	__u64 resp_seen; /* bytes read since the response started */
+	struct s3s_peer peer;
+};
+
+/* Ring-buffer record: header followed by `copied` bytes of the application's buffer. */
+struct s3s_record {
+	__u64 enter_ns; /* monotonic, syscall entry */
+	__u64 exit_ns;  /* monotonic, syscall exit */
+	__u64 conn_id;
+	__s64 bytes;    /* syscall result */
+	__u32 tgid;
+	__u32 tid;
+	__u32 fd;
+	__u16 kind;
+	__u16 flags;
+	__u32 copied;
+	__u32 _pad;
+	struct s3s_peer peer;
+	char comm[S3S_COMM_LEN];
+};
+
+struct s3s_config {
+	__u32 filter_pids;  /* only tgids in pid_filter */
+	__u32 filter_comms; /* only comms in comm_filter */
+	__u32 self_tgid;    /* never traced: the collector itself */
+	__u32 _pad;
+};
+
+#endif
