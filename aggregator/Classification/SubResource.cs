@@ -1,0 +1,48 @@
+namespace S3Slower.Aggregator.Classification;
+
+/// <summary>
+/// A query parameter that names the resource a request acts on (the part of the S3 API that decides the operation,
+/// e.g. <c>?tagging</c>); at most one may be present in a request.
+/// </summary>
+internal enum SubResource : byte
+{
+    None,
+    Abac,
+    Accelerate,
+    Acl,
+    Analytics,
+    Attributes,
+    Cors,
+    Delete,
+    Encryption,
+    IntelligentTiering,
+    Inventory,
+    LegalHold,
+    Lifecycle,
+    Location,
+    Logging,
+    MetadataConfiguration,
+    MetadataInventoryTable,
+    MetadataJournalTable,
+    MetadataTable,
+    Metrics,
+    Notification,
+    ObjectLock,
+    OwnershipControls,
+    Policy,
+    PolicyStatus,
+    PublicAccessBlock,
+    RenameObject,
+    Replication,
+    RequestPayment,
+    Restore,
+    Retention,
+    Select,
+    Session,
+    Tagging,
+    Torrent,
+    Uploads,
+    Versioning,
+    Versions,
+    Website,
+}
