@@ -248,6 +248,17 @@ static __always_inline void s3s_emit(const struct s3s_stash *st, const struct s3
 		}
 	}
 	s->rec.copied = copied;
+	__builtin_memset(s->rec.tail, 0, sizeof(s->rec.tail));
+	if (kind == S3S_KIND_READ && bytes > 0) {
+		__u64 base = 0, len = 0;
+		if (s3s_first_iov(st->op, st->buf, &base, &len) && (__u64)bytes <= len) {
+			__u64 n = bytes < S3S_TAIL_LEN ? bytes : S3S_TAIL_LEN;
+			n &= 2 * S3S_TAIL_LEN - 1;
+			if (n > S3S_TAIL_LEN)
+				n = S3S_TAIL_LEN;
+			bpf_probe_read_user(s->rec.tail, n, (void *)(base + bytes - n));
+		}
+	}
 	__u64 size = sizeof(s->rec) + (copied & (S3S_DATA_CAP - 1));
 	if (size > sizeof(*s))
 		return;

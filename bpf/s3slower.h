@@ -4,6 +4,7 @@
 #define S3SLOWER_H
 
 #define S3S_COMM_LEN 16
+#define S3S_TAIL_LEN 8
 /* Bytes of a request copied at most (request line + headers); the rest of a request is only counted. */
 #define S3S_REQ_COPY_MAX 2048
 /* Bytes of a response copied at most: status line, headers and the start of an error body. */
@@ -83,9 +84,10 @@ struct s3s_record {
 	__u16 kind;
 	__u16 flags;
 	__u32 copied;
-	__u32 _pad;
 	struct s3s_peer peer;
 	char comm[S3S_COMM_LEN];
+	/* Last bytes of a read (up to 8, fewer when `bytes` < 8): where a chunked body's terminator shows. */
+	__u8 tail[S3S_TAIL_LEN];
 };
 
 struct s3s_config {
