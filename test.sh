@@ -59,8 +59,10 @@ for project in tests/S3Slower.Tests tests/S3Slower.EndToEnd; do
   log "running $name"
   dotnet test "$project" -c Release --no-build -nologo \
     --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
-    --results-directory "$RESULTS" 2>&1 | grep -vE '^\s*$' | grep -E 'Passed!|Failed!|\[FAIL\]|Failed |Error Message|Assert|^\s+at S3Slower|Expected|Actual|Total tests' || true
-  [ "${PIPESTATUS[0]}" -eq 0 ] || failed=1
+    --results-directory "$RESULTS" 2>&1 | tee "$RESULTS/$name.log" \
+    | grep --line-buffered -E 'Passed!|Failed!|\[FAIL\]|Error Message|Assert\.|^\s+at S3Slower|Expected|Actual'
+  rc=${PIPESTATUS[0]}
+  [ "$rc" -eq 0 ] || failed=1
 done
 
 python3 - "$RESULTS" <<'PY'
