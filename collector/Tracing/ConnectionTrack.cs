@@ -1,0 +1,13 @@
+namespace S3Slower.Collector.Tracing;
+
+/// <summary>What the assembler knows about one traced connection.</summary>
+internal sealed class ConnectionTrack
+{
+    public required ulong ConnectionId { get; init; }
+    public required int Pid { get; init; }
+    public required string Comm { get; init; }
+    public string? Peer { get; init; }
+    public bool Tls { get; init; }
+    public ulong LastActivityNs { get; set; }
+    public PendingRequest? Current { get; set; }
+}

@@ -1,0 +1,87 @@
+using System.Buffers;
+using S3Slower.Collector.Http;
+
+namespace S3Slower.Collector.Tracing;
+
+/// <summary>One request in flight on a connection: its timing edges, byte counts and captured heads.</summary>
+internal sealed class PendingRequest : IDisposable
+{
+    public const int CaptureCapacity = 4096;
+
+    private byte[]? _requestBytes = ArrayPool<byte>.Shared.Rent(CaptureCapacity);
+    private byte[]? _responseBytes = ArrayPool<byte>.Shared.Rent(CaptureCapacity);
+
+    public uint Tid { get; init; }
+    public ulong RequestStartNs { get; init; }
+    public ulong RequestEndNs { get; set; }
+    public ulong ResponseStartNs { get; set; }
+    public ulong ResponseEndNs { get; set; }
+
+    /// <summary>Every byte written for this request, head included.</summary>
+    public long RequestBytes { get; set; }
+
+    /// <summary>Every byte read of the final response, head included (interim responses excluded).</summary>
+    public long ResponseBytes { get; set; }
+    public int RequestCaptured { get; private set; }
+    public int ResponseCaptured { get; private set; }
+    public HttpRequestHead? Request { get; set; }
+    public HttpResponseHead? Response { get; set; }
+    public bool Continue100 { get; set; }
+    public string? ErrorCode { get; set; }
+
+    /// <summary>Last bytes read so far: where a chunked body's terminator shows.</summary>
+    public ulong Tail { get; set; }
+    public int TailLength { get; set; }
+
+    public ReadOnlySpan<byte> CapturedRequest => _requestBytes.AsSpan(0, RequestCaptured);
+    public ReadOnlySpan<byte> CapturedResponse => _responseBytes.AsSpan(0, ResponseCaptured);
+
+    /// <summary>True once the final (non-interim) response has begun.</summary>
+    public bool HasResponseStarted() => ResponseStartNs != 0;
+
+    public void AppendRequest(ReadOnlySpan<byte> data) => RequestCaptured += Append(_requestBytes, RequestCaptured, data);
+
+    public void AppendResponse(ReadOnlySpan<byte> data) => ResponseCaptured += Append(_responseBytes, ResponseCaptured, data);
+
+    /// <summary>Drops an interim response head from the captured bytes, keeping what followed it.</summary>
+    public void DiscardResponsePrefix(int length)
+    {
+        if (_responseBytes is null)
+        {
+            return;
+        }
+
+        length = Math.Min(length, ResponseCaptured);
+        _responseBytes.AsSpan(length, ResponseCaptured - length).CopyTo(_responseBytes);
+        ResponseCaptured -= length;
+    }
+
+    public void Dispose()
+    {
+        if (_requestBytes is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_requestBytes);
+            _requestBytes = null;
+        }
+
+        if (_responseBytes is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_responseBytes);
+            _responseBytes = null;
+        }
+
+        RequestCaptured = ResponseCaptured = 0;
+    }
+
+    private static int Append(byte[]? buffer, int used, ReadOnlySpan<byte> data)
+    {
+        if (buffer is null)
+        {
+            return 0;
+        }
+
+        int n = Math.Min(data.Length, CaptureCapacity - used);
+        data[..n].CopyTo(buffer.AsSpan(used));
+        return n;
+    }
+}
