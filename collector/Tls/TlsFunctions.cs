@@ -1,0 +1,33 @@
+using System.Collections.Frozen;
+
+namespace S3Slower.Collector.Tls;
+
+/// <summary>Symbol names of <see cref="TlsFunction"/> and which way the plaintext flows.</summary>
+public static class TlsFunctions
+{
+    public static readonly FrozenDictionary<string, TlsFunction> BySymbol = new Dictionary<string, TlsFunction>(StringComparer.Ordinal)
+    {
+        ["SSL_write"] = TlsFunction.SslWrite,
+        ["SSL_write_ex"] = TlsFunction.SslWriteEx,
+        ["SSL_read"] = TlsFunction.SslRead,
+        ["SSL_read_ex"] = TlsFunction.SslReadEx,
+        ["gnutls_record_send"] = TlsFunction.GnutlsRecordSend,
+        ["gnutls_record_recv"] = TlsFunction.GnutlsRecordRecv,
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    public static IReadOnlyCollection<string> Symbols => BySymbol.Keys;
+
+    public static bool IsWrite(TlsFunction function) =>
+        function is TlsFunction.SslWrite or TlsFunction.SslWriteEx or TlsFunction.GnutlsRecordSend;
+
+    public static string SymbolOf(TlsFunction function) => function switch
+    {
+        TlsFunction.SslWrite => "SSL_write",
+        TlsFunction.SslWriteEx => "SSL_write_ex",
+        TlsFunction.SslRead => "SSL_read",
+        TlsFunction.SslReadEx => "SSL_read_ex",
+        TlsFunction.GnutlsRecordSend => "gnutls_record_send",
+        TlsFunction.GnutlsRecordRecv => "gnutls_record_recv",
+        _ => throw new ArgumentOutOfRangeException(nameof(function), function, null),
+    };
+}
