@@ -64,7 +64,7 @@ s3api get-object --bucket "$bucket" --key dir/small.txt "$work/small.out" > /dev
 cmp "$work/small.txt" "$work/small.out"
 s3api head-object --bucket "$bucket" --key dir/small.txt > /dev/null
 s3api list-objects-v2 --bucket "$bucket" > /dev/null
-s3api copy-object --bucket "$bucket" --key copy.txt --copy-source "$bucket/dir/small.txt" > /dev/null
+s3api copy-object --bucket "$bucket" --key copy.bin --copy-source "$bucket/big.bin" > /dev/null
 if s3api get-object --bucket "$bucket" --key missing.txt "$work/missing.out" > /dev/null; then
   echo "GetObject missing.txt succeeded" >&2; exit 1
 fi
@@ -79,6 +79,6 @@ done
 echo "{\"Parts\":[$parts]}" > "$work/parts.json"
 s3api complete-multipart-upload --bucket "$bucket" --key mp.bin --upload-id "$upload_id" \
   --multipart-upload "file://$work/parts.json" > /dev/null
-s3api delete-object --bucket "$bucket" --key copy.txt > /dev/null
+s3api delete-object --bucket "$bucket" --key copy.bin > /dev/null
 s3api delete-objects --bucket "$bucket" \
   --delete '{"Objects":[{"Key":"dir/small.txt"},{"Key":"big.bin"},{"Key":"mp.bin"}]}' > /dev/null

@@ -72,7 +72,7 @@ req GetObject GET big.bin "" ""; expect 200 GetObject; cmp "$work/big.bin" "$wor
 req GetObject GET dir/small.txt "" ""; expect 200 GetObject; cmp "$work/small.txt" "$work/out"
 req HeadObject HEAD dir/small.txt "" "" "" -I; expect 200 HeadObject
 req ListObjectsV2 GET "" "" "list-type=2"; expect 200 ListObjectsV2
-req CopyObject PUT copy.txt "" "" "" -H "x-amz-copy-source: /$bucket/dir/small.txt"; expect 200 CopyObject
+req CopyObject PUT copy.bin "" "" "" -H "x-amz-copy-source: /$bucket/big.bin"; expect 200 CopyObject
 req GetObject GET missing.txt "" ""; expect 404 GetObject-missing
 req CreateMultipartUpload POST mp.bin "" "uploads="; expect 200 CreateMultipartUpload
 upload_id="$(sed -n 's/.*<UploadId>\([^<]*\)<\/UploadId>.*/\1/p' "$work/out")"
@@ -84,7 +84,7 @@ for n in 1 2 3; do
 done
 echo "<CompleteMultipartUpload>$parts</CompleteMultipartUpload>" > "$work/complete.xml"
 req CompleteMultipartUpload POST mp.bin "" "uploadId=$upload_id" "$work/complete.xml"; expect 200 CompleteMultipartUpload
-req DeleteObject DELETE copy.txt "" ""; expect 204 DeleteObject
+req DeleteObject DELETE copy.bin "" ""; expect 204 DeleteObject
 echo '<Delete><Object><Key>dir/small.txt</Key></Object><Object><Key>big.bin</Key></Object><Object><Key>mp.bin</Key></Object></Delete>' > "$work/delete.xml"
 req DeleteObjects POST "" "" "delete=" "$work/delete.xml" -H "Content-MD5: $(openssl md5 -binary "$work/delete.xml" | base64)"
 expect 200 DeleteObjects

@@ -136,7 +136,7 @@ async function main() {
   if (!got.equals(small)) throw new Error('GetObject dir/small.txt returned other bytes');
   await send(new HeadObjectCommand({ Bucket: bucket, Key: 'dir/small.txt' }));
   await send(new ListObjectsV2Command({ Bucket: bucket }));
-  await send(new CopyObjectCommand({ Bucket: bucket, Key: 'copy.txt', CopySource: `${bucket}/dir/small.txt` }));
+  await send(new CopyObjectCommand({ Bucket: bucket, Key: 'copy.bin', CopySource: `${bucket}/big.bin` }));
   try {
     await send(new GetObjectCommand({ Bucket: bucket, Key: 'missing.txt' }));
     throw new Error('GetObject missing.txt succeeded');
@@ -150,7 +150,7 @@ async function main() {
     done.push({ PartNumber: i + 1, ETag });
   }
   await send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: 'mp.bin', UploadId, MultipartUpload: { Parts: done } }));
-  await send(new DeleteObjectCommand({ Bucket: bucket, Key: 'copy.txt' }));
+  await send(new DeleteObjectCommand({ Bucket: bucket, Key: 'copy.bin' }));
   await send(new DeleteObjectsCommand({
     Bucket: bucket, Delete: { Objects: ['dir/small.txt', 'big.bin', 'mp.bin'].map((Key) => ({ Key })) },
   }));

@@ -43,7 +43,7 @@ def main() -> int:
     assert body == SMALL, "GetObject dir/small.txt returned other bytes"
     s3.head_object(Bucket=bucket, Key="dir/small.txt")
     s3.list_objects_v2(Bucket=bucket)
-    s3.copy_object(Bucket=bucket, Key="copy.txt", CopySource={"Bucket": bucket, "Key": "dir/small.txt"})
+    s3.copy_object(Bucket=bucket, Key="copy.bin", CopySource={"Bucket": bucket, "Key": "big.bin"})
     try:
         s3.get_object(Bucket=bucket, Key="missing.txt")
         raise AssertionError("GetObject missing.txt succeeded")
@@ -56,7 +56,7 @@ def main() -> int:
     s3.complete_multipart_upload(
         Bucket=bucket, Key="mp.bin", UploadId=upload_id,
         MultipartUpload={"Parts": [{"PartNumber": n, "ETag": t} for n, t in enumerate(etags, start=1)]})
-    s3.delete_object(Bucket=bucket, Key="copy.txt")
+    s3.delete_object(Bucket=bucket, Key="copy.bin")
     s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in ("dir/small.txt", "big.bin", "mp.bin")]})
     s3timing.flush()
     return 0
