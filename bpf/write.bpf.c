@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /* Writes: a socket becomes tracked when a write starts with an HTTP method; its writes time the request. */
 #include "common.bpf.h"
+#include "tls.h"
 
 static __always_inline int on_write_enter(__u32 fd, __u64 buf, __u16 op)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32, tid = (__u32)id;
 	if (!s3s_process_wanted(tgid))
+		return 0;
+	/* Ciphertext written inside SSL_write & co.: it tells the TLS stream its socket and is never a request. */
+	if (s3s_tls_sandwich(tid, fd))
 		return 0;
 
 	struct s3s_conn_key key = { .tgid = tgid, .kind = S3S_CONN_KEY_FD, .id = fd };
