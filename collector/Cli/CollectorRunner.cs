@@ -1,0 +1,65 @@
+using S3Slower.Collector.Run;
+using S3Slower.Collector.Transport;
+
+namespace S3Slower.Collector.Cli;
+
+/// <summary>The collector's life: load and attach eBPF, forward events until stopped, drain, detach.</summary>
+internal static class CollectorRunner
+{
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(10);
+
+    public static async Task<int> RunAsync(CollectorSettings settings, CancellationToken cancellationToken)
+    {
+        if (NativeMethods.GetEffectiveUid() != 0)
+        {
+            Console.Error.WriteLine("s3slower-collector: must run as root (it loads eBPF programs); try sudo");
+            return 1;
+        }
+
+        var spool = new EventSpool(settings.SpoolEvents);
+        IEventSink sink = settings.Print ? new PrintingSink(spool, Console.Out) : spool;
+        using var tracer = TracerFactory.Start(settings, sink, Console.Error);
+        if (settings.DescribeEbpf)
+        {
+            return 0;
+        }
+
+        var client = new AggregatorClient(settings.SocketPath, spool, Console.Error, TimeSpan.FromMilliseconds(5));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (settings.DurationSeconds is double seconds)
+        {
+            stop.CancelAfter(TimeSpan.FromSeconds(seconds));
+        }
+
+        Console.Error.WriteLine($"s3slower-collector: tracing; sending to {settings.SocketPath}");
+        using var sending = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var forwarding = client.RunAsync(sending.Token);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        // Requests still in flight are finished (as incomplete) by disposing the tracer; then the spool drains.
+        tracer.Dispose();
+        if (client.Connected && !await client.DrainAsync(DrainTimeout))
+        {
+            Console.Error.WriteLine($"s3slower-collector: {spool.Pending} events not acknowledged by the aggregator at exit");
+        }
+
+        await sending.CancelAsync();
+        try
+        {
+            await forwarding;
+        }
+        catch (IncompatibleAggregatorException ex)
+        {
+            Console.Error.WriteLine($"s3slower-collector: {ex.Message}");
+            return 1;
+        }
+
+        return 0;
+    }
+}

@@ -1,0 +1,18 @@
+namespace S3Slower.Collector.Cli;
+
+/// <summary>Everything the collector process was asked to do, after flags and config are merged.</summary>
+public sealed record CollectorSettings
+{
+    public string SocketPath { get; init; } = Shared.Protocol.ProtocolConstants.DefaultSocketPath;
+    public IReadOnlyList<int> Pids { get; init; } = [];
+    public IReadOnlyList<string> Comms { get; init; } = [];
+    public bool AllHttp { get; init; }
+    public bool Debug { get; init; }
+    public bool Print { get; init; }
+    public bool DescribeEbpf { get; init; }
+    public double? DurationSeconds { get; init; }
+    public int RingBufferMiB { get; init; } = 16;
+    public int SpoolEvents { get; init; } = 400_000;
+    public IReadOnlyList<string> TlsLibraries { get; init; } = [];
+    public bool NoTls { get; init; }
+}
