@@ -102,6 +102,20 @@ internal sealed class RequestAssembler
         }
     }
 
+    /// <summary>Ends every request still in flight (at shutdown): what was seen is reported, flagged incomplete.</summary>
+    public void FlushAll()
+    {
+        foreach (ConnectionTrack conn in _connections.Values)
+        {
+            if (conn.Current is { } pending)
+            {
+                Finish(conn, IsComplete(pending) ? RequestFlags.None : RequestFlags.Incomplete);
+            }
+        }
+
+        _connections.Clear();
+    }
+
     private void OnWrite(in KernelRecord record, ReadOnlySpan<byte> data)
     {
         bool startsRequest = (record.Flags & KernelRecordFlags.Method) != 0;

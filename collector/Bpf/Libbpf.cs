@@ -1,0 +1,87 @@
+using System.Runtime.InteropServices;
+
+namespace S3Slower.Collector.Bpf;
+
+/// <summary>The slice of libbpf 1.1 (libbpf.so.1) the collector uses. Pointers are opaque libbpf objects.</summary>
+internal static unsafe partial class Libbpf
+{
+    private const string Lib = "libbpf.so.1";
+
+    public enum PrintLevel
+    {
+        Warn = 0,
+        Info = 1,
+        Debug = 2,
+    }
+
+    [LibraryImport(Lib, EntryPoint = "bpf_object__open_mem", SetLastError = true)]
+    public static partial nint ObjectOpenMem(byte* buffer, nuint size, nint options);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_object__load")]
+    public static partial int ObjectLoad(nint obj);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_object__close")]
+    public static partial void ObjectClose(nint obj);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_object__find_map_by_name", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint ObjectFindMap(nint obj, string name);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_object__next_program")]
+    public static partial nint ObjectNextProgram(nint obj, nint previous);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_program__name")]
+    public static partial nint ProgramName(nint program);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_program__section_name")]
+    public static partial nint ProgramSectionName(nint program);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_program__fd")]
+    public static partial int ProgramFd(nint program);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_program__attach", SetLastError = true)]
+    public static partial nint ProgramAttach(nint program);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_link__destroy")]
+    public static partial int LinkDestroy(nint link);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_map__fd")]
+    public static partial int MapFd(nint map);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_map__set_max_entries")]
+    public static partial int MapSetMaxEntries(nint map, uint maxEntries);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_map__update_elem")]
+    public static partial int MapUpdate(nint map, void* key, nuint keySize, void* value, nuint valueSize, ulong flags);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_map__lookup_elem")]
+    public static partial int MapLookup(nint map, void* key, nuint keySize, void* value, nuint valueSize, ulong flags);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_obj_get_info_by_fd")]
+    public static partial int ObjectGetInfoByFd(int fd, void* info, uint* infoLength);
+
+    [LibraryImport(Lib, EntryPoint = "libbpf_num_possible_cpus")]
+    public static partial int NumPossibleCpus();
+
+    [LibraryImport(Lib, EntryPoint = "libbpf_strerror")]
+    public static partial int StrError(int error, byte* buffer, nuint size);
+
+    [LibraryImport(Lib, EntryPoint = "libbpf_set_print")]
+    public static partial nint SetPrint(delegate* unmanaged<PrintLevel, byte*, nint, int> callback);
+
+    [LibraryImport(Lib, EntryPoint = "ring_buffer__new", SetLastError = true)]
+    public static partial nint RingBufferNew(int mapFd, delegate* unmanaged<nint, byte*, nuint, int> callback, nint context, nint options);
+
+    [LibraryImport(Lib, EntryPoint = "ring_buffer__poll")]
+    public static partial int RingBufferPoll(nint ringBuffer, int timeoutMs);
+
+    [LibraryImport(Lib, EntryPoint = "ring_buffer__free")]
+    public static partial void RingBufferFree(nint ringBuffer);
+
+    /// <summary>libbpf's text for a (positive or negative) error number.</summary>
+    public static string ErrorText(int error)
+    {
+        byte* buffer = stackalloc byte[256];
+        _ = StrError(Math.Abs(error), buffer, 256);
+        return Marshal.PtrToStringUTF8((nint)buffer) ?? $"error {error}";
+    }
+}

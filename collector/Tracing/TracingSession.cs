@@ -1,0 +1,273 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using S3Slower.Collector.Bpf;
+using S3Slower.Collector.Cli;
+using S3Slower.Collector.Transport;
+
+namespace S3Slower.Collector.Tracing;
+
+/// <summary>
+/// The tracing half of the collector: loads and attaches the BPF programs, polls the ring buffer on its own thread,
+/// assembles requests and publishes them. Dispose detaches and reports requests still in flight as incomplete.
+/// </summary>
+public sealed unsafe class TracingSession : IDisposable
+{
+    private const int PollTimeoutMs = 100;
+    private const long CounterIntervalNs = 1_000_000_000;
+    private const long ClockResyncIntervalNs = 10_000_000_000;
+    private const int MaxFilterEntries = 64;
+
+    private readonly BpfObject _bpf;
+    private readonly IEventSink _sink;
+    private readonly TextWriter _log;
+    private readonly RequestAssembler _assembler;
+    private readonly MonotonicClock _clock = new();
+    private readonly Thread _poller;
+    private GCHandle _self;
+    private nint _ringBuffer;
+    private volatile bool _stopping;
+    private ulong _lastLost;
+    private long _malformed;
+
+    private TracingSession(BpfObject bpf, TraceOptions options, IEventSink sink, TextWriter log)
+    {
+        _bpf = bpf;
+        _sink = sink;
+        _log = log;
+        _assembler = new RequestAssembler(sink, new AssemblerOptions { AllHttp = options.AllHttp, IdleFlushNs = (long)options.IdleFlush.TotalNanoseconds }, _clock.ToUnixNs);
+        _poller = new Thread(PollLoop) { IsBackground = true, Name = "s3slower-ringbuf" };
+    }
+
+    /// <summary>The programs and the hooks they are attached to.</summary>
+    public IReadOnlyList<AttachedProgram> Programs => _bpf.Attached;
+
+    /// <summary>Requests published so far.</summary>
+    public long Published => Volatile.Read(ref _published);
+
+    private long _published;
+
+    /// <summary>Loads, configures and attaches the programs, then starts polling. Throws <see cref="BpfException"/> with a readable reason.</summary>
+    public static TracingSession Start(TraceOptions options, IEventSink sink, TextWriter log)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(sink);
+        ArgumentNullException.ThrowIfNull(log);
+        Validate(options);
+        BpfPreflight.Check(log);
+        LibbpfLog.Install(log, options.Debug);
+
+        BpfObject bpf = BpfObject.Open();
+        TracingSession? session = null;
+        try
+        {
+            bpf.SetMaxEntries("events", (uint)options.RingBufferMiB << 20);
+            bpf.Load(options.Debug);
+            Configure(bpf, options);
+            session = new TracingSession(bpf, options, sink, log);
+            session.OpenRingBuffer();
+            bpf.AttachTracepoints();
+            session._poller.Start();
+            return session;
+        }
+        catch
+        {
+            if (session is not null)
+            {
+                session.Dispose();
+            }
+            else
+            {
+                bpf.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>What <c>--ebpf</c> prints: each program, its kernel id and its hook.</summary>
+    public void Describe(TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        output.WriteLine($"{Programs.Count} eBPF programs attached:");
+        foreach (AttachedProgram p in Programs)
+        {
+            output.WriteLine($"  {p.Name,-22} id {p.KernelId,-6} {p.Hook}");
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_stopping)
+        {
+            return;
+        }
+
+        _stopping = true;
+        if (_poller.IsAlive)
+        {
+            _poller.Join();
+        }
+
+        _bpf.Dispose(); // detaches first: nothing new arrives while the last requests are flushed
+        if (_ringBuffer != 0)
+        {
+            Libbpf.RingBufferFree(_ringBuffer);
+            _ringBuffer = 0;
+        }
+
+        if (_self.IsAllocated)
+        {
+            _self.Free();
+        }
+    }
+
+    private static void Validate(TraceOptions options)
+    {
+        int mib = options.RingBufferMiB;
+        if (mib <= 0 || mib > 1024 || (mib & (mib - 1)) != 0)
+        {
+            throw new BpfException($"--ring-buffer-mib must be a power of two between 1 and 1024 (got {mib}).");
+        }
+
+        if (options.Pids.Count > MaxFilterEntries || options.Comms.Count > MaxFilterEntries)
+        {
+            throw new BpfException($"At most {MaxFilterEntries} --pid and {MaxFilterEntries} --comm values are supported.");
+        }
+
+        foreach (int pid in options.Pids)
+        {
+            if (pid <= 0)
+            {
+                throw new BpfException($"--pid {pid} is not a process id.");
+            }
+        }
+    }
+
+    private static void Configure(BpfObject bpf, TraceOptions options)
+    {
+        foreach (int pid in options.Pids)
+        {
+            bpf.Update("pid_filter", (uint)pid, (byte)1);
+        }
+
+        foreach (string comm in options.Comms)
+        {
+            bpf.Update("comm_filter", CommKey.From(comm), (byte)1);
+        }
+
+        var config = new KernelConfig
+        {
+            FilterPids = options.Pids.Count > 0 ? 1u : 0u,
+            FilterComms = options.Comms.Count > 0 ? 1u : 0u,
+            SelfTgid = (uint)LibC.GetPid(),
+        };
+        bpf.Update("s3s_cfg", 0u, config);
+    }
+
+    private void OpenRingBuffer()
+    {
+        _self = GCHandle.Alloc(this);
+        int fd = Libbpf.MapFd(_bpf.Map("events"));
+        _ringBuffer = Libbpf.RingBufferNew(fd, &OnSample, GCHandle.ToIntPtr(_self), 0);
+        if (_ringBuffer == 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            throw new BpfException($"Could not open the BPF ring buffer: {Libbpf.ErrorText(errno)}");
+        }
+    }
+
+    private void PollLoop()
+    {
+        ulong nextCounters = 0, nextResync = MonotonicClock.NowNs + (ulong)ClockResyncIntervalNs;
+        while (!_stopping)
+        {
+            int rc = Libbpf.RingBufferPoll(_ringBuffer, PollTimeoutMs);
+            if (rc < 0 && rc != -4)
+            {
+                _log.WriteLine($"s3slower: ring buffer poll failed: {Libbpf.ErrorText(rc)}");
+                Thread.Sleep(PollTimeoutMs);
+            }
+
+            ulong now = MonotonicClock.NowNs;
+            _assembler.FlushIdle(now);
+            Volatile.Write(ref _published, _assembler.Published);
+            if (now >= nextCounters)
+            {
+                nextCounters = now + CounterIntervalNs;
+                ReportLost();
+            }
+
+            if (now >= nextResync)
+            {
+                nextResync = now + ClockResyncIntervalNs;
+                _clock.Resync();
+            }
+        }
+
+        // What is already in the ring buffer still counts; what is in flight ends here.
+        _ = Libbpf.RingBufferPoll(_ringBuffer, 0);
+        _assembler.FlushAll();
+        Volatile.Write(ref _published, _assembler.Published);
+        ReportLost();
+    }
+
+    private void ReportLost()
+    {
+        ulong lost = _bpf.SumPerCpu("lost");
+        if (lost != _lastLost)
+        {
+            _lastLost = lost;
+            _sink.ReportKernelLost(lost);
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static int OnSample(nint context, byte* data, nuint size)
+    {
+        var session = (TracingSession)GCHandle.FromIntPtr(context).Target!;
+        try
+        {
+            if (KernelRecord.TryRead(new ReadOnlySpan<byte>(data, (int)Math.Min(size, int.MaxValue)), out KernelRecord record, out ReadOnlySpan<byte> bytes))
+            {
+                session._assembler.OnRecord(in record, bytes);
+            }
+            else
+            {
+                session._malformed++;
+            }
+        }
+#pragma warning disable CA1031 // an exception must not unwind into libbpf; the record is lost, the session goes on
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            session._log.WriteLine($"s3slower: dropped a kernel record: {ex.Message}");
+        }
+
+        return 0;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct KernelConfig
+    {
+        public uint FilterPids;
+        public uint FilterComms;
+        public uint SelfTgid;
+        public uint Padding;
+    }
+
+    [System.Runtime.CompilerServices.InlineArray(KernelRecord.CommLength)]
+    private struct CommKey
+    {
+        private byte _element;
+
+        /// <summary>The kernel keeps 15 bytes of a process name and a NUL.</summary>
+        public static CommKey From(string comm)
+        {
+            var key = default(CommKey);
+            Span<byte> span = key;
+            byte[] bytes = Encoding.UTF8.GetBytes(comm);
+            bytes.AsSpan(0, Math.Min(bytes.Length, KernelRecord.CommLength - 1)).CopyTo(span);
+            return key;
+        }
+    }
+}
