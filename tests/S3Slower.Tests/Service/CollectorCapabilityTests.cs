@@ -1,0 +1,27 @@
+namespace S3Slower.Tests.Service;
+
+/// <summary>
+/// The collector unit's CapabilityBoundingSet is the measured minimum: systemd/capprobe does what the collector does
+/// (tracefs mount, BPF load, tracepoint and uprobe attach, ring buffer, pins, other users' /proc maps) as root under
+/// the unit's bounding set, in a private mount namespace, and once more with each capability removed.
+/// </summary>
+public sealed class CollectorCapabilityTests
+{
+    [Fact]
+    public void UnitBoundingSetIsSufficientAndSysAdminIsNecessary()
+    {
+        Assert.True(Environment.UserName == "root", "needs root (CI runs as root)");
+
+        var run = ToolRun.Run("bash", [Path.Combine(ServiceRepo.SystemdDir, "capprobe/measure.sh")], "clang, bpftool, libbpf-dev, make");
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        var blocks = run.StdOut.Split("== ", StringSplitOptions.RemoveEmptyEntries);
+        string withUnitSet = blocks.Single(b => b.StartsWith("the unit's set", StringComparison.Ordinal));
+        Assert.Contains("\n0 step(s) failed", withUnitSet);
+        string withoutSysAdmin = blocks.Single(b => b.StartsWith("without sys_admin", StringComparison.Ordinal));
+        Assert.Contains("FAIL mount tracefs", withoutSysAdmin);
+        Assert.Contains("FAIL attach uprobe", withoutSysAdmin);
+        string perfmonOnly = blocks.Single(b => b.StartsWith("bpf perfmon (tracefs mounted)", StringComparison.Ordinal));
+        Assert.Contains("FAIL attach uprobe", perfmonOnly);
+    }
+}
