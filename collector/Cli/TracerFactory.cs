@@ -1,3 +1,4 @@
+using S3Slower.Collector.Tracing;
 using S3Slower.Collector.Transport;
 
 namespace S3Slower.Collector.Cli;
@@ -7,9 +8,22 @@ internal static class TracerFactory
 {
     public static IDisposable Start(CollectorSettings settings, IEventSink sink, TextWriter log)
     {
-        _ = settings;
-        _ = sink;
-        _ = log;
-        throw new NotSupportedException("eBPF tracing is not wired yet");
+        var session = TracingSession.Start(
+            new TraceOptions
+            {
+                Pids = settings.Pids,
+                Comms = settings.Comms,
+                AllHttp = settings.AllHttp,
+                Debug = settings.Debug,
+                RingBufferMiB = settings.RingBufferMiB,
+            },
+            sink,
+            log);
+        if (settings.DescribeEbpf)
+        {
+            session.Describe(Console.Out);
+        }
+
+        return session;
     }
 }
