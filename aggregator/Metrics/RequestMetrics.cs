@@ -1,0 +1,254 @@
+using System.Globalization;
+using Prometheus;
+using S3Slower.Aggregator.Statistics;
+
+namespace S3Slower.Aggregator.Metrics;
+
+/// <summary>
+/// The per-request Prometheus metrics with the legacy names and labels (hostname, comm, s3_operation, method, pid).
+/// Labelled children are resolved once per series and cached, since <c>WithLabels</c> locks and hashes on each call.
+/// Cardinality guard: a series whose process has exited (no /proc entry) and that saw nothing for <c>pidTtl</c> is
+/// removed; past <c>maxSeries</c> new series fold into one <c>_other</c> series per host, operation and method, counted
+/// by <c>s3slower_series_overflow_total</c>. Called from the aggregation loop only (one writer).
+/// </summary>
+public sealed class RequestMetrics
+{
+    public const string OverflowLabel = "_other";
+    private const int MaxErrorCodes = 256;
+
+    private static readonly string[] Labels = ["hostname", "comm", "s3_operation", "method", "pid"];
+    private static readonly string[] PhaseLabels = ["hostname", "comm", "s3_operation", "method"];
+
+    private readonly Counter _requests;
+    private readonly Counter _errors;
+    private readonly Counter _requestBytes;
+    private readonly Counter _responseBytes;
+    private readonly Counter _partial;
+    private readonly Histogram _duration;
+    private readonly Histogram _ttfb;
+    private readonly Histogram _upload;
+    private readonly Histogram _serverWait;
+    private readonly Histogram _download;
+    private readonly Counter _s3Errors;
+    private readonly Counter _overflow;
+    private readonly Counter _expired;
+    private readonly Gauge _series;
+
+    private readonly Dictionary<SeriesKey, Series> _cache = [];
+    private readonly Dictionary<PhaseKey, PhaseSeries> _phaseCache = [];
+    private readonly Dictionary<(string Operation, string Code), Counter.Child> _errorCache = [];
+    private readonly int _maxSeries;
+    private readonly TimeSpan _pidTtl;
+    private readonly Func<int, bool> _processAlive;
+
+    public RequestMetrics(CollectorRegistry registry, int maxSeries, TimeSpan pidTtl, Func<int, bool>? processAlive = null)
+    {
+        _maxSeries = maxSeries;
+        _pidTtl = pidTtl;
+        _processAlive = processAlive ?? (pid => Directory.Exists($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}"));
+        var f = Prometheus.Metrics.WithCustomRegistry(registry);
+        _requests = f.CreateCounter("s3slower_requests_total", "S3 requests completed.", Labels);
+        _errors = f.CreateCounter("s3slower_request_errors_total", "S3 requests answered with HTTP 4xx or 5xx.", Labels);
+        _requestBytes = f.CreateCounter("s3slower_request_bytes_total", "Request body bytes sent to S3.", Labels);
+        _responseBytes = f.CreateCounter("s3slower_response_bytes_total", "Response body bytes read from S3.", Labels);
+        _partial = f.CreateCounter("s3slower_partial_requests_total", "Multipart upload parts (UploadPart, UploadPartCopy).", Labels);
+        var buckets = new HistogramConfiguration { Buckets = LatencyBuckets.BoundsSeconds, LabelNames = Labels };
+        _duration = f.CreateHistogram("s3slower_request_duration_seconds", "Time from the request's first byte written to the response's last byte read.", buckets);
+        _ttfb = f.CreateHistogram("s3slower_time_to_first_byte_seconds", "Time from the request's first byte written to the response's first byte read.", buckets);
+        var phaseBuckets = new HistogramConfiguration { Buckets = LatencyBuckets.BoundsSeconds, LabelNames = PhaseLabels };
+        _upload = f.CreateHistogram("s3slower_upload_duration_seconds", "Time to write the request (headers and body).", phaseBuckets);
+        _serverWait = f.CreateHistogram("s3slower_server_wait_seconds", "Time from the request's last byte to the response's first byte.", phaseBuckets);
+        _download = f.CreateHistogram("s3slower_download_duration_seconds", "Time from the response's first byte to its last byte read.", phaseBuckets);
+        _s3Errors = f.CreateCounter("s3slower_s3_errors_total", "S3 error responses by error code (HTTP status when the body had none).", "s3_operation", "error_code");
+        _overflow = f.CreateCounter("s3slower_series_overflow_total", "Requests counted in an _other series because the series cap was reached.");
+        _expired = f.CreateCounter("s3slower_series_expired_total", "Series removed because their process exited.");
+        _series = f.CreateGauge("s3slower_series", "Labelled request series currently exported.");
+    }
+
+    private int _ownSeries;
+
+    /// <summary>Labelled series of their own (not counting the _other ones).</summary>
+    public int SeriesCount => _ownSeries;
+
+    public void Record(string hostname, string comm, int pid, string operation, string method, int status,
+        string? errorCode, bool isPart, long requestBytes, long responseBytes, in RequestTiming timing, DateTime now)
+    {
+        var key = new SeriesKey(hostname, comm, operation, method, pid);
+        if (!_cache.TryGetValue(key, out var s))
+        {
+            s = Resolve(key);
+        }
+
+        s.LastSeen = now;
+        if (s.Overflow)
+        {
+            _overflow.Inc();
+        }
+
+        s.Requests.Inc();
+        if (status >= 400 && status < 600)
+        {
+            s.Errors.Inc();
+            S3Error(operation, errorCode, status).Inc();
+        }
+
+        if (isPart)
+        {
+            s.Partial.Inc();
+        }
+
+        if (requestBytes > 0)
+        {
+            s.RequestBytes.Inc(requestBytes);
+        }
+
+        if (responseBytes > 0)
+        {
+            s.ResponseBytes.Inc(responseBytes);
+        }
+
+        s.Duration.Observe(timing.TotalNs / 1e9);
+        s.Ttfb.Observe(timing.TtfbNs / 1e9);
+        s.Phases.Upload.Observe(timing.UploadNs / 1e9);
+        s.Phases.ServerWait.Observe(timing.ServerWaitNs / 1e9);
+        s.Phases.Download.Observe(timing.DownloadNs / 1e9);
+    }
+
+    /// <summary>Removes series of processes that are gone; returns how many.</summary>
+    public int ExpireExitedProcesses(DateTime now)
+    {
+        List<SeriesKey>? gone = null;
+        foreach (var (key, s) in _cache)
+        {
+            if (now - s.LastSeen >= _pidTtl && !_processAlive(key.Pid))
+            {
+                (gone ??= []).Add(key);
+            }
+        }
+
+        if (gone is null)
+        {
+            return 0;
+        }
+
+        int removed = 0;
+        foreach (var key in gone)
+        {
+            bool shared = _cache[key].Overflow;
+            _cache.Remove(key);
+            if (shared)
+            {
+                // The _other series carries other processes too; only the cache entry goes.
+                continue;
+            }
+
+            removed++;
+            _ownSeries--;
+            string[] labels = key.Labels();
+            foreach (var c in new Collector[] { _requests, _errors, _requestBytes, _responseBytes, _partial })
+            {
+                ((Counter)c).RemoveLabelled(labels);
+            }
+
+            _duration.RemoveLabelled(labels);
+            _ttfb.RemoveLabelled(labels);
+        }
+
+        _expired.Inc(removed);
+        _series.Set(_ownSeries);
+        return removed;
+    }
+
+    private Series Resolve(SeriesKey key)
+    {
+        bool overflow = false;
+        var actual = key;
+        if (_ownSeries >= _maxSeries)
+        {
+            // The overflow series is cached under the original key too (up to a bound), so later requests of the same
+            // process skip this path; such entries leave the cache when their process exits, the series stays.
+            overflow = true;
+            actual = key with { Comm = OverflowLabel, Pid = -1 };
+        }
+
+        string[] labels = actual.Labels();
+        var phases = Phases(new PhaseKey(actual.Hostname, actual.Comm, actual.Operation, actual.Method));
+        var s = new Series(
+            _requests.WithLabels(labels), _errors.WithLabels(labels), _requestBytes.WithLabels(labels),
+            _responseBytes.WithLabels(labels), _partial.WithLabels(labels), _duration.WithLabels(labels),
+            _ttfb.WithLabels(labels), phases)
+        {
+            Overflow = overflow,
+        };
+
+        // Publish zero-valued error and part series with the request series so rate() works from the first error.
+        s.Errors.Inc(0);
+        s.Partial.Inc(0);
+        if (!overflow)
+        {
+            _ownSeries++;
+            _series.Set(_ownSeries);
+            _cache[key] = s;
+        }
+        else if (_cache.Count < _maxSeries * 2)
+        {
+            _cache[key] = s;
+        }
+
+        return s;
+    }
+
+    private PhaseSeries Phases(PhaseKey key)
+    {
+        if (!_phaseCache.TryGetValue(key, out var p))
+        {
+            string[] labels = [key.Hostname, key.Comm, key.Operation, key.Method];
+            p = new PhaseSeries(_upload.WithLabels(labels), _serverWait.WithLabels(labels), _download.WithLabels(labels));
+            _phaseCache[key] = p;
+        }
+
+        return p;
+    }
+
+    private Counter.Child S3Error(string operation, string? code, int status)
+    {
+        string label = code is { Length: > 0 and <= 64 } && code.All(char.IsAsciiLetterOrDigit)
+            ? code
+            : status.ToString(CultureInfo.InvariantCulture);
+        if (!_errorCache.TryGetValue((operation, label), out var child))
+        {
+            if (_errorCache.Count >= MaxErrorCodes)
+            {
+                label = OverflowLabel;
+                if (_errorCache.TryGetValue((operation, label), out child))
+                {
+                    return child;
+                }
+            }
+
+            child = _s3Errors.WithLabels(operation, label);
+            _errorCache[(operation, label)] = child;
+        }
+
+        return child;
+    }
+
+    private readonly record struct SeriesKey(string Hostname, string Comm, string Operation, string Method, int Pid)
+    {
+        public string[] Labels() =>
+            [Hostname, Comm, Operation, Method, Pid < 0 ? OverflowLabel : Pid.ToString(CultureInfo.InvariantCulture)];
+    }
+
+    private readonly record struct PhaseKey(string Hostname, string Comm, string Operation, string Method);
+
+    private sealed record PhaseSeries(Histogram.Child Upload, Histogram.Child ServerWait, Histogram.Child Download);
+
+    private sealed record Series(
+        Counter.Child Requests, Counter.Child Errors, Counter.Child RequestBytes, Counter.Child ResponseBytes,
+        Counter.Child Partial, Histogram.Child Duration, Histogram.Child Ttfb, PhaseSeries Phases)
+    {
+        public DateTime LastSeen { get; set; }
+
+        public bool Overflow { get; init; }
+    }
+}
