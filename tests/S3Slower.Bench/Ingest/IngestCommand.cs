@@ -1,0 +1,39 @@
+using System.CommandLine;
+using S3Slower.Bench.Ipc;
+
+namespace S3Slower.Bench.Ingest;
+
+internal static class IngestCommand
+{
+    public static Command Create()
+    {
+        var collectors = new Option<int>("--collectors") { Description = "Synthetic collectors (connections), each on its own thread", DefaultValueFactory = _ => 4 };
+        var events = new Option<long>("--events") { Description = "Events in total, split over the collectors", DefaultValueFactory = _ => 4_000_000 };
+        var naiveJson = new Option<bool>("--naive-json") { Description = "Compare the MessagePack frames with one JSON object per message, as an in-process sender/receiver pair (no aggregator)" };
+        var perfMap = new Option<bool>("--perf-map") { Description = "Start the aggregator with DOTNET_PerfMapEnabled=1 so `perf record -p PID` can name .NET methods" };
+        var command = new Command("ingest", "Synthetic collectors → real aggregator: events/s and the aggregator's own count")
+        {
+            collectors, events, naiveJson, perfMap,
+        };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(collectors) is < 1 or > 64)
+            {
+                result.AddError("--collectors must be 1..64");
+            }
+
+            if (result.GetValue(events) < result.GetValue(collectors))
+            {
+                result.AddError("--events must be at least one per collector");
+            }
+        });
+        command.SetAction((result, cancellationToken) =>
+        {
+            var options = new IngestOptions(result.GetValue(collectors), result.GetValue(events), result.GetValue(naiveJson), result.GetValue(perfMap));
+            return options.NaiveJson
+                ? Task.FromResult(NaiveJsonComparison.Run(options.Collectors, options.Events))
+                : IngestBenchmark.RunAsync(options, cancellationToken);
+        });
+        return command;
+    }
+}

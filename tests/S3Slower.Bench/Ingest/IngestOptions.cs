@@ -1,0 +1,3 @@
+namespace S3Slower.Bench.Ingest;
+
+internal sealed record IngestOptions(int Collectors, long Events, bool NaiveJson, bool PerfMap);
