@@ -1,0 +1,169 @@
+using System.Globalization;
+using System.Text;
+
+namespace S3Slower.EndToEnd.Infrastructure;
+
+/// <summary>
+/// Pairs what a client did with what S3Slower reported and lists every disagreement. A client request pairs with
+/// the traced record carrying its x-amz-request-id (every s3rver response has a unique one); if the tracer lost the
+/// id, with the earliest unpaired record of the same pid, method, key, status and part number.
+/// </summary>
+public static class TraceMatcher
+{
+    /// <summary>Timing agreement: max(2 %, 200 µs) of the client-measured duration.</summary>
+    public const double RelativeTolerance = 0.02;
+    public const double AbsoluteToleranceUs = 200;
+
+    public static void AssertEachRequestReportedOnce(ScenarioRun run, IReadOnlyList<TracedOperation> traced, bool checkTiming = true)
+    {
+        var problems = new List<string>();
+        var unpaired = traced.OrderBy(t => t.StartTime).ThenBy(t => t.Seq).ToList();
+        var pairs = new List<(ClientExchange Client, TracedOperation Traced)>();
+        var missing = new List<ClientExchange>();
+        foreach (var exchange in run.Exchanges)
+        {
+            var match = unpaired.FirstOrDefault(t => !string.IsNullOrEmpty(exchange.RequestId) && t.RequestId == exchange.RequestId)
+                ?? unpaired.FirstOrDefault(t => SameRequest(exchange, t));
+            if (match is null)
+            {
+                missing.Add(exchange);
+                continue;
+            }
+
+            unpaired.Remove(match);
+            pairs.Add((exchange, match));
+        }
+
+        foreach (var exchange in missing)
+        {
+            problems.Add($"NOT REPORTED: {exchange}");
+        }
+
+        foreach (var extra in unpaired)
+        {
+            problems.Add($"REPORTED BUT NOT MADE (or reported twice): {extra}");
+        }
+
+        foreach (var (client, t) in pairs)
+        {
+            problems.AddRange(Compare(run, client, t, checkTiming).Select(p => $"{client.Operation} {client.Method} {client.Key} (pid {client.Pid}): {p}"));
+        }
+
+        if (problems.Count > 0)
+        {
+            var report = new StringBuilder();
+            report.AppendLine(CultureInfo.InvariantCulture, $"{run.Client.Name} over {(run.Tls ? "HTTPS" : "HTTP")}: {problems.Count} problem(s) " +
+                $"with {run.Exchanges.Count} client requests and {traced.Count} traced records for pids {string.Join(",", run.Pids)}:");
+            foreach (var problem in problems)
+            {
+                report.AppendLine("  " + problem);
+            }
+
+            Assert.Fail(report.ToString());
+        }
+    }
+
+    private static bool SameRequest(ClientExchange c, TracedOperation t) =>
+        c.Pid == t.Pid && c.Method == t.Method && NullIfEmpty(c.Key) == NullIfEmpty(t.Key) && c.Status == t.Status && c.PartNumber == t.PartNumber;
+
+    private static IEnumerable<string> Compare(ScenarioRun run, ClientExchange c, TracedOperation t, bool checkTiming)
+    {
+        if (t.Operation != c.Operation)
+        {
+            yield return $"operation {t.Operation}, client made {c.Operation}";
+        }
+
+        if (t.Method != c.Method)
+        {
+            yield return $"method {t.Method}, client sent {c.Method}";
+        }
+
+        if (t.Bucket != run.Bucket)
+        {
+            yield return $"bucket '{t.Bucket}', expected '{run.Bucket}'";
+        }
+
+        if (NullIfEmpty(t.Key) != NullIfEmpty(c.Key))
+        {
+            yield return $"key '{t.Key}', expected '{c.Key}'";
+        }
+
+        if (t.PartNumber != c.PartNumber)
+        {
+            yield return $"part_number {t.PartNumber}, expected {c.PartNumber}";
+        }
+
+        if (t.Status != c.Status)
+        {
+            yield return $"status {t.Status}, client got {c.Status}";
+        }
+
+        if (NullIfEmpty(t.ErrorCode) != NullIfEmpty(c.ErrorCode))
+        {
+            yield return $"error_code '{t.ErrorCode}', client got '{c.ErrorCode}'";
+        }
+
+        if (string.IsNullOrEmpty(t.RequestId))
+        {
+            yield return "request_id empty";
+        }
+        else if (t.RequestId != c.RequestId)
+        {
+            yield return $"request_id {t.RequestId}, response had {c.RequestId}";
+        }
+
+        if (t.Tls != run.Tls)
+        {
+            yield return $"tls {t.Tls}, expected {run.Tls}";
+        }
+
+        if (t.Pid != c.Pid)
+        {
+            yield return $"pid {t.Pid}, client pid {c.Pid}";
+        }
+
+        if (t.RequestBytes != c.RequestBytes)
+        {
+            yield return $"request_bytes {t.RequestBytes}, client sent {c.RequestBytes}";
+        }
+
+        if (c.ResponseBytes is long responseBytes && t.ResponseBytes != responseBytes)
+        {
+            yield return $"response_bytes {t.ResponseBytes}, client received {responseBytes}";
+        }
+
+        if (ScenarioPlan.BodyBytes(c.Operation ?? "", c.Key, c.PartNumber) is long size && c.Status == 200)
+        {
+            var moved = c.Method == "GET" ? t.ResponseBytes : t.RequestBytes;
+            if (moved != size)
+            {
+                yield return $"{(c.Method == "GET" ? "response" : "request")}_bytes {moved}, object size {size}";
+            }
+        }
+
+        if (t.TtfbMs > t.TotalMs)
+        {
+            yield return $"ttfb_ms {t.TtfbMs} exceeds total_ms {t.TotalMs}";
+        }
+
+        if (checkTiming)
+        {
+            if (c.DurationUs is not double clientUs)
+            {
+                yield return "client recorded no duration";
+            }
+            else
+            {
+                var tracedUs = t.TotalMs * 1000;
+                var tolerance = Math.Max(RelativeTolerance * clientUs, AbsoluteToleranceUs);
+                if (Math.Abs(tracedUs - clientUs) > tolerance)
+                {
+                    yield return string.Create(CultureInfo.InvariantCulture,
+                        $"total {tracedUs:F1} µs vs client {clientUs:F1} µs: off by {tracedUs - clientUs:F1} µs, tolerance {tolerance:F1} µs (flags [{string.Join(",", t.Flags ?? [])}], new connection {c.NewConnection})");
+                }
+            }
+        }
+    }
+
+    private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
+}

@@ -1,0 +1,63 @@
+using S3Slower.EndToEnd.Infrastructure;
+
+namespace S3Slower.EndToEnd;
+
+/// <summary>
+/// Runs one real client's scenario while the pipeline traces, then checks that each request it made is in
+/// operations.jsonl exactly once, with the right fields, and that the traced total time agrees with the client's.
+/// </summary>
+public abstract class TracedClientTests(S3rverFixture s3, PipelineFixture pipeline, TestClient client)
+{
+    private static readonly TimeSpan ReportTimeout = TimeSpan.FromSeconds(15);
+
+    [Fact]
+    public Task PlainHttp() => RunAndCompareAsync(tls: false);
+
+    [Fact]
+    [Trait("Category", "Tls")]
+    public Task Https() => RunAndCompareAsync(tls: true);
+
+    /// <summary>Checks a client adds on top of the common ones.</summary>
+    protected virtual void CheckMore(ScenarioRun run, IReadOnlyList<TracedOperation> traced)
+    {
+    }
+
+    private async Task RunAndCompareAsync(bool tls)
+    {
+        pipeline.AssertAlive();
+        using var work = new TempDirectory(client.Name);
+        var run = await ScenarioRun.RunAsync(client, s3, tls, work.Path);
+        var traced = await pipeline.WaitForOperationsAsync(run.Pids, ops => ops.Count >= run.Exchanges.Count, ReportTimeout);
+        TraceMatcher.AssertEachRequestReportedOnce(run, traced);
+        CheckMore(run, traced);
+    }
+}
+
+[Collection(PipelineCollection.Name)]
+[Trait("Category", "Pipeline")]
+public sealed class AwsCliTraceTests(S3rverFixture s3, PipelineFixture pipeline) : TracedClientTests(s3, pipeline, TestClient.AwsCli)
+{
+    /// <summary>The operation names `aws --debug` logs are the ones S3Slower reports, in the same order.</summary>
+    protected override void CheckMore(ScenarioRun run, IReadOnlyList<TracedOperation> traced)
+    {
+        var debugOps = File.ReadAllLines(run.TimingFile + ".debug-ops").Where(l => l.Length > 0).ToList();
+        var tracedOps = traced.OrderBy(t => t.StartTime).Select(t => t.Operation ?? "(none)").ToList();
+        Assert.Equal(debugOps, tracedOps);
+    }
+}
+
+[Collection(PipelineCollection.Name)]
+[Trait("Category", "Pipeline")]
+public sealed class Boto3TraceTests(S3rverFixture s3, PipelineFixture pipeline) : TracedClientTests(s3, pipeline, TestClient.Boto3);
+
+[Collection(PipelineCollection.Name)]
+[Trait("Category", "Pipeline")]
+public sealed class CurlTraceTests(S3rverFixture s3, PipelineFixture pipeline) : TracedClientTests(s3, pipeline, TestClient.Curl);
+
+[Collection(PipelineCollection.Name)]
+[Trait("Category", "Pipeline")]
+public sealed class NodeSdkTraceTests(S3rverFixture s3, PipelineFixture pipeline) : TracedClientTests(s3, pipeline, TestClient.NodeSdk);
+
+[Collection(PipelineCollection.Name)]
+[Trait("Category", "Pipeline")]
+public sealed class DotnetSdkTraceTests(S3rverFixture s3, PipelineFixture pipeline) : TracedClientTests(s3, pipeline, TestClient.DotnetSdk);
