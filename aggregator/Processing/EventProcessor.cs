@@ -41,7 +41,7 @@ public sealed class EventProcessor : IDisposable
     private readonly Queue<PendingBatch> _pending = new();
     private readonly ArrayBufferWriter<byte> _render = new(64 * 1024);
     private readonly Utf8JsonWriter _json;
-    private readonly HashSet<string> _collectors = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _collectors = new(StringComparer.Ordinal);
     private long _pendingBytes;
 
     public EventProcessor(
@@ -64,12 +64,12 @@ public sealed class EventProcessor : IDisposable
 
     public int PendingBatches => _pending.Count;
 
-    /// <summary>Collector ids seen in this run (for the report metadata).</summary>
-    public IReadOnlyCollection<string> Collectors => _collectors;
+    /// <summary>Collector ids seen in this run (for the report metadata); safe to read from any thread.</summary>
+    public IReadOnlyList<string> Collectors => [.. _collectors.Keys.Order(StringComparer.Ordinal)];
 
     public void Process(IngestBatch batch)
     {
-        _collectors.Add(batch.Collector.CollectorId);
+        _collectors.TryAdd(batch.Collector.CollectorId, 0);
         var now = DateTime.UtcNow;
         _render.ResetWrittenCount();
         var events = batch.Events;
