@@ -1,5 +1,6 @@
 using System.CommandLine;
 using S3Slower.Bench.Ingest;
+using S3Slower.Bench.Overhead;
 
 namespace S3Slower.Bench;
 
@@ -10,10 +11,23 @@ internal static class Program
         var root = new RootCommand("s3slower-bench: throughput of the aggregator's ingest and overhead of the collector on traced processes")
         {
             IngestCommand.Create(),
+            OverheadCommand.Create(),
+            OverheadCommand.CreateServe(),
+            OverheadCommand.CreatePipeLoop(),
         };
         try
         {
-            return root.Parse(args).Invoke();
+            var parsed = root.Parse(args);
+            if (parsed.CommandResult.Command.Name is "ingest" or "overhead" && parsed.Errors.Count == 0)
+            {
+                Console.WriteLine(Infrastructure.MachineInfo.Describe());
+                if (Infrastructure.MachineInfo.BusyWarning() is { } warning)
+                {
+                    Console.WriteLine(warning);
+                }
+            }
+
+            return parsed.Invoke();
         }
         catch (Exception ex) when (ex is FileNotFoundException or InvalidOperationException or TimeoutException or IOException)
         {

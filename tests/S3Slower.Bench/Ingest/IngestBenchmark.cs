@@ -85,6 +85,7 @@ internal static class IngestBenchmark
         }
 
         Console.WriteLine($"  bench (synthetic collectors + scraper) CPU: {benchCpu.TotalSeconds:0.00} s = {benchCpu / stored:0.00} cores");
+        Console.WriteLine($"  load average at the end: {MachineInfo.LoadAverage()}");
         Console.WriteLine($"  /metrics: {aggregator.Scraper.Scrapes} scrapes, slowest {aggregator.Scraper.Slowest.TotalMilliseconds:0} ms, {aggregator.Scraper.Failures} failed");
         Console.WriteLine($"  aggregator counted: s3slower_events_received_total = {Format(received)}, sum(s3slower_requests_total) = {Format(requests)}; sent {total:N0}");
 

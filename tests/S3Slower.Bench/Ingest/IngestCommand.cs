@@ -15,21 +15,15 @@ internal static class IngestCommand
         {
             collectors, events, naiveJson, perfMap,
         };
-        command.Validators.Add(result =>
-        {
-            if (result.GetValue(collectors) is < 1 or > 64)
-            {
-                result.AddError("--collectors must be 1..64");
-            }
-
-            if (result.GetValue(events) < result.GetValue(collectors))
-            {
-                result.AddError("--events must be at least one per collector");
-            }
-        });
         command.SetAction((result, cancellationToken) =>
         {
             var options = new IngestOptions(result.GetValue(collectors), result.GetValue(events), result.GetValue(naiveJson), result.GetValue(perfMap));
+            if (options.Collectors is < 1 or > 64 || options.Events < options.Collectors)
+            {
+                Console.Error.WriteLine("s3slower-bench ingest: --collectors must be 1..64 and --events at least one per collector");
+                return Task.FromResult(2);
+            }
+
             return options.NaiveJson
                 ? Task.FromResult(NaiveJsonComparison.Run(options.Collectors, options.Events))
                 : IngestBenchmark.RunAsync(options, cancellationToken);

@@ -1,0 +1,16 @@
+namespace S3Slower.Bench.Overhead;
+
+internal interface IWorkload
+{
+    string Name { get; }
+
+    string Unit { get; }
+
+    /// <summary>Minimum traced/untraced throughput ratio the issue asks for.</summary>
+    double Target { get; }
+
+    /// <summary>True when every unit of work is an S3 request the collector must report.</summary>
+    bool ProducesRequests { get; }
+
+    Task<Measurement> RunAsync();
+}

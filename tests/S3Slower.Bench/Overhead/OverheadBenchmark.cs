@@ -1,0 +1,187 @@
+using System.Globalization;
+using S3Slower.Bench.Infrastructure;
+
+namespace S3Slower.Bench.Overhead;
+
+/// <summary>
+/// Each workload runs untraced and traced in alternation (ABBA order across rounds, so drift favours neither side);
+/// the ratio is mean traced throughput over mean untraced throughput. Traced runs are checked for loss: the
+/// aggregator's s3slower_events_lost_total must not move and it must count every request wrk completed.
+/// </summary>
+internal static class OverheadBenchmark
+{
+    public static async Task<int> RunAsync(OverheadOptions options)
+    {
+        using var directory = new TempDirectory("s3sb-");
+        await using var aggregator = await AggregatorHost.StartAsync(directory);
+        string script = WrkRunner.WriteScript(directory.Path);
+        var servers = new List<ChildProcess>();
+        try
+        {
+            var workloads = new List<IWorkload>();
+            foreach (string name in options.Workloads)
+            {
+                switch (name)
+                {
+                    case "http" or "https":
+                        bool tls = name == "https";
+                        int port = FreePort.Next();
+                        servers.Add(await StartServerAsync(port, tls, directory.File($"server-{name}.log")));
+                        var http = new HttpWorkload(tls, port, script, options.Connections, options.Seconds);
+                        Console.WriteLine($"{name}: {http.Command}  (server: s3slower-bench serve{(tls ? " --tls" : "")}, pid {servers[^1].Pid})");
+                        workloads.Add(http);
+                        break;
+                    case "pipe":
+                        Console.WriteLine($"pipe: s3slower-bench pipe-loop --seconds {options.Seconds} (64-byte write + read through a pipe, one thread)");
+                        workloads.Add(new PipeWorkload(options.Seconds));
+                        break;
+                    default:
+                        throw new InvalidOperationException($"unknown workload '{name}' (http, https, pipe)");
+                }
+            }
+
+            bool allOk = true;
+            var summary = new List<string>();
+            foreach (var workload in workloads)
+            {
+                var (ok, line) = await MeasureAsync(workload, aggregator, options, directory);
+                allOk &= ok;
+                summary.Add(line);
+            }
+
+            Console.WriteLine();
+            Console.WriteLine($"load average after the runs: {MachineInfo.LoadAverage()}");
+            summary.ForEach(Console.WriteLine);
+            return allOk ? 0 : 1;
+        }
+        finally
+        {
+            foreach (var server in servers)
+            {
+                await server.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task<ChildProcess> StartServerAsync(int port, bool tls, string logPath)
+    {
+        string self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find this executable");
+        List<string> arguments = ["serve", "--port", port.ToString(CultureInfo.InvariantCulture)];
+        if (tls)
+        {
+            arguments.Add("--tls");
+        }
+
+        var server = ChildProcess.Start(self, arguments, logPath);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (!server.Tail().Contains("listening", StringComparison.Ordinal))
+        {
+            if (server.HasExited || DateTime.UtcNow > deadline)
+            {
+                string tail = server.Tail();
+                await server.DisposeAsync();
+                throw new InvalidOperationException($"the load server did not start:\n{tail}");
+            }
+
+            await Task.Delay(50);
+        }
+
+        return server;
+    }
+
+    private static async Task<(bool Ok, string Summary)> MeasureAsync(IWorkload workload, AggregatorHost aggregator, OverheadOptions options, TempDirectory directory)
+    {
+        Console.WriteLine($"\n[{workload.Name}] {options.Rounds} rounds × (untraced, traced), {options.Seconds} s each");
+        _ = await workload.RunAsync(); // warm-up: JIT of the server, page cache, CPU frequency
+        var untraced = new List<double>();
+        var traced = new List<double>();
+        long wrkRequests = 0;
+        long counted = 0;
+        double lost = 0;
+        for (int round = 0; round < options.Rounds; round++)
+        {
+            bool tracedFirst = round % 2 == 1;
+            for (int step = 0; step < 2; step++)
+            {
+                bool withCollector = (step == 0) == tracedFirst;
+                if (!withCollector)
+                {
+                    var m = await workload.RunAsync();
+                    untraced.Add(m.Rate);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {round + 1} untraced: {m.Rate,12:N0} {workload.Unit}"));
+                    continue;
+                }
+
+                var before = await CountsAsync(aggregator);
+                var collector = await CollectorHost.StartAsync(aggregator, directory.File($"collector-{workload.Name}-{round}.log"));
+                Measurement run;
+                try
+                {
+                    run = await workload.RunAsync();
+                }
+                finally
+                {
+                    // SIGTERM: the collector flushes in-flight requests and waits for the aggregator's ack before exiting.
+                    int exit = await collector.StopAsync(TimeSpan.FromSeconds(30));
+                    if (exit != 0)
+                    {
+                        Console.WriteLine($"    collector exited with {exit}: {collector.Tail(5)}");
+                    }
+
+                    await collector.DisposeAsync();
+                }
+
+                var after = await SettledCountsAsync(aggregator);
+                long requests = (long)(after.Requests - before.Requests);
+                traced.Add(run.Rate);
+                lost += after.Lost - before.Lost;
+                counted += requests;
+                wrkRequests += run.Requests ?? 0;
+                string check = workload.ProducesRequests
+                    ? FormattableString.Invariant($"; wrk completed {run.Requests:N0}, aggregator counted {requests:N0}, lost {after.Lost - before.Lost:N0}")
+                    : FormattableString.Invariant($"; aggregator counted {requests:N0} S3 requests (expected 0), lost {after.Lost - before.Lost:N0}");
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {round + 1} traced:   {run.Rate,12:N0} {workload.Unit}{check}"));
+            }
+        }
+
+        double ratio = untraced.Average() > 0 ? traced.Average() / untraced.Average() : 0;
+        // A request in flight when wrk stops is written (and seen) but not counted by wrk, so counted may exceed wrk by up to one per connection per round.
+        bool complete = workload.ProducesRequests
+            ? counted >= wrkRequests && counted <= wrkRequests + (long)options.Connections * options.Rounds
+            : counted == 0;
+        bool met = ratio >= workload.Target;
+        string counts = workload.ProducesRequests
+            ? FormattableString.Invariant($"requests wrk {wrkRequests:N0} / counted {counted:N0}: {(complete ? "OK" : "MISMATCH")}")
+            : FormattableString.Invariant($"S3 requests counted {counted:N0}: {(complete ? "OK" : "UNEXPECTED")}");
+        string line = string.Create(CultureInfo.InvariantCulture,
+            $"RESULT {workload.Name,-5}: traced/untraced = {ratio:P1} (untraced {untraced.Average():N0}, traced {traced.Average():N0} {workload.Unit}; target ≥ {workload.Target:P0}: {(met ? "MET" : "NOT MET")}); events lost {lost:N0}; {counts}");
+        Console.WriteLine(line);
+        return (met && complete && lost == 0, line);
+    }
+
+    private static async Task<(double Requests, double Lost)> CountsAsync(AggregatorHost aggregator)
+    {
+        string text = await aggregator.Scraper.TryScrapeAsync(CancellationToken.None)
+            ?? throw new InvalidOperationException($"the aggregator's /metrics did not answer:\n{aggregator.Process.Tail()}");
+        return (PrometheusText.Sum(text, "s3slower_requests_total") ?? 0, PrometheusText.Sum(text, "s3slower_events_lost_total") ?? 0);
+    }
+
+    /// <summary>The collector has drained when it exits, but the metrics may trail the ack; wait for two equal scrapes.</summary>
+    private static async Task<(double Requests, double Lost)> SettledCountsAsync(AggregatorHost aggregator)
+    {
+        var last = await CountsAsync(aggregator);
+        for (int i = 0; i < 20; i++)
+        {
+            await Task.Delay(250);
+            var now = await CountsAsync(aggregator);
+            if (now == last)
+            {
+                return now;
+            }
+
+            last = now;
+        }
+
+        return last;
+    }
+}

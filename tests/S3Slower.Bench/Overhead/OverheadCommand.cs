@@ -1,0 +1,96 @@
+using System.CommandLine;
+using System.Globalization;
+
+namespace S3Slower.Bench.Overhead;
+
+internal static class OverheadCommand
+{
+    private static readonly string[] s_workloads = ["http", "https", "pipe"];
+
+    public static Command Create()
+    {
+        var seconds = new Option<int>("--seconds") { Description = "Length of each run", DefaultValueFactory = _ => 5 };
+        var rounds = new Option<int>("--rounds") { Description = "Untraced/traced pairs per workload (alternating order)", DefaultValueFactory = _ => 3 };
+        var connections = new Option<int>("--connections") { Description = "wrk keep-alive connections", DefaultValueFactory = _ => 8 };
+        var workloads = new Option<string[]>("--workload") { Description = "http, https, pipe (repeatable; default all)", AllowMultipleArgumentsPerToken = true };
+        var command = new Command("overhead", "Throughput of an HTTP, an HTTPS and a pipe workload with and without the collector attached (needs root)")
+        {
+            seconds, rounds, connections, workloads,
+        };
+        command.SetAction(result =>
+        {
+            if (Environment.UserName != "root" && !string.Equals(Environment.GetEnvironmentVariable("USER"), "root", StringComparison.Ordinal))
+            {
+                Console.Error.WriteLine("s3slower-bench overhead: the collector needs root; run with sudo");
+                return Task.FromResult(2);
+            }
+
+            string[] chosen = result.GetValue(workloads) is { Length: > 0 } w ? w : s_workloads;
+            if (Validate(result.GetValue(seconds), result.GetValue(rounds), result.GetValue(connections), chosen) is { } error)
+            {
+                Console.Error.WriteLine($"s3slower-bench overhead: {error}");
+                return Task.FromResult(2);
+            }
+
+            return OverheadBenchmark.RunAsync(new OverheadOptions(result.GetValue(seconds), result.GetValue(rounds), result.GetValue(connections), chosen));
+        });
+        return command;
+    }
+
+    private static string? Validate(int seconds, int rounds, int connections, string[] workloads)
+    {
+        if (seconds is < 1 or > 600)
+        {
+            return "--seconds must be 1..600";
+        }
+
+        if (rounds is < 1 or > 50)
+        {
+            return "--rounds must be 1..50";
+        }
+
+        if (connections is < 1 or > 1000)
+        {
+            return "--connections must be 1..1000";
+        }
+
+        string? unknown = workloads.FirstOrDefault(w => !s_workloads.Contains(w));
+        return unknown is null ? null : $"unknown workload '{unknown}': use {string.Join(", ", s_workloads)}";
+    }
+
+    /// <summary>Hidden helper: the load server, run as a separate process so the bench itself stays idle during runs.</summary>
+    public static Command CreateServe()
+    {
+        var port = new Option<int>("--port") { Required = true };
+        var tls = new Option<bool>("--tls");
+        var command = new Command("serve", "(internal) S3-looking HTTP/1.1 keep-alive responder on 127.0.0.1") { port, tls };
+        command.Hidden = true;
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            try
+            {
+                await new S3ResponderServer(result.GetValue(tls)).RunAsync(result.GetValue(port), cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Hidden helper: the pipe loop; prints operations per second.</summary>
+    public static Command CreatePipeLoop()
+    {
+        var seconds = new Option<double>("--seconds") { DefaultValueFactory = _ => 5 };
+        var command = new Command("pipe-loop", "(internal) 64-byte write + read through a pipe; prints ops/s") { seconds };
+        command.Hidden = true;
+        command.SetAction(result =>
+        {
+            Console.WriteLine(PipeLoop.Run(TimeSpan.FromSeconds(result.GetValue(seconds))).ToString("0", CultureInfo.InvariantCulture));
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,3 @@
+namespace S3Slower.Bench.Overhead;
+
+internal sealed record OverheadOptions(int Seconds, int Rounds, int Connections, IReadOnlyList<string> Workloads);
