@@ -1,0 +1,16 @@
+using System.Collections.Concurrent;
+using S3Slower.Collector.Transport;
+using S3Slower.Shared.Protocol;
+
+namespace S3Slower.Tests.Tracing;
+
+internal sealed class CollectingSink : IEventSink
+{
+    public ConcurrentQueue<RequestEvent> Events { get; } = new();
+
+    public ulong Lost { get; private set; }
+
+    public void Publish(RequestEvent request) => Events.Enqueue(request);
+
+    public void ReportKernelLost(ulong totalLost) => Lost = totalLost;
+}

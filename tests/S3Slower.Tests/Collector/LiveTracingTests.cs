@@ -1,0 +1,79 @@
+using Process = System.Diagnostics.Process;
+using ProcessStartInfo = System.Diagnostics.ProcessStartInfo;
+using Stopwatch = System.Diagnostics.Stopwatch;
+using S3Slower.Collector.Cli;
+using S3Slower.Collector.Tracing;
+using S3Slower.Shared.Protocol;
+
+namespace S3Slower.Tests.Tracing;
+
+/// <summary>The real BPF programs against real sockets (needs root; the CI runs as root).</summary>
+public sealed class LiveTracingTests
+{
+    private static bool IsRoot => Environment.UserName == "root";
+
+    [Fact]
+    public async Task KeepAliveRequestsAreEachReportedOnceWithOrderedEdges()
+    {
+        if (!IsRoot)
+        {
+            return;
+        }
+
+        using var server = new TinyHttpServer();
+        var sink = new CollectingSink();
+        using (TracingSession session = TracingSession.Start(new TraceOptions { Comms = ["curl"] }, sink, TextWriter.Null))
+        {
+            Assert.Contains(session.Programs, p => p.Hook == "tracepoint/syscalls/sys_enter_sendto");
+
+            // One curl, three URLs: one keep-alive connection. The last URL is plain HTTP without S3 signing.
+            string url = $"http://127.0.0.1:{server.Port}";
+            await RunCurlAsync("-s", "-o", "/dev/null", "-H", "Authorization: AWS4-HMAC-SHA256 Credential=AKIA/x, Signature=abc",
+                $"{url}/bucket/key0", $"{url}/bucket/key1", $"{url}/bucket/key2");
+            await RunCurlAsync("-s", "-o", "/dev/null", $"{url}/plain");
+            await WaitForAsync(() => sink.Events.Count >= 3);
+        }
+
+        RequestEvent[] events = [.. sink.Events];
+        Assert.Equal(3, events.Length);
+        for (int i = 0; i < 3; i++)
+        {
+            RequestEvent e = events[i];
+            Assert.Equal("GET", e.Method);
+            Assert.Equal($"/bucket/key{i}", e.Target);
+            Assert.Equal(200, e.Status);
+            Assert.Equal(TinyHttpServer.Body.Length, e.ResponseBodyBytes);
+            Assert.Equal("req-id-1", e.RequestId);
+            Assert.Equal("curl", e.Comm);
+            Assert.True(e.RequestStartNs <= e.RequestEndNs && e.RequestEndNs <= e.ResponseStartNs && e.ResponseStartNs <= e.ResponseEndNs);
+            Assert.Equal(events[0].ConnectionId, e.ConnectionId);
+            Assert.StartsWith("127.0.0.1:", e.Peer, StringComparison.Ordinal);
+            Assert.Equal(RequestFlags.None, e.Flags);
+        }
+
+        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
+        Assert.InRange(events[0].RequestStartNs, now - 60_000_000_000, now);
+    }
+
+    private static async Task RunCurlAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("curl") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using Process curl = Process.Start(start)!;
+        await curl.WaitForExitAsync();
+        Assert.Equal(0, curl.ExitCode);
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!condition() && watch.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(20);
+        }
+    }
+}
