@@ -217,7 +217,11 @@ static __always_inline void tls_report_file(struct file *file, __u32 reason)
 	bpf_ringbuf_output(&tls_files, &ev, sizeof(ev), 0);
 }
 
-SEC("tracepoint/sched/sched_process_exec")
+/*
+ * "tp/" sections: the plain-HTTP loader attaches the "tracepoint/" ones; these belong to TlsTracer, which attaches
+ * them only when TLS tracing is on.
+ */
+SEC("tp/sched/sched_process_exec")
 int s3s_tls_exec(void *ctx)
 {
 	if (!s3s_process_wanted(bpf_get_current_pid_tgid() >> 32))
@@ -229,7 +233,7 @@ int s3s_tls_exec(void *ctx)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_mmap")
+SEC("tp/syscalls/sys_enter_mmap")
 int s3s_tls_mmap_enter(struct trace_event_raw_sys_enter *ctx)
 {
 	__s32 fd = ctx->args[4];
@@ -243,7 +247,7 @@ int s3s_tls_mmap_enter(struct trace_event_raw_sys_enter *ctx)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_mmap")
+SEC("tp/syscalls/sys_exit_mmap")
 int s3s_tls_mmap_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();

@@ -22,6 +22,9 @@ public sealed class TlsLibraryScanner
     /// <summary>Why a file could not be examined, for <c>--debug</c>; the scan itself goes on.</summary>
     public event Action<string, string>? FileSkipped;
 
+    /// <summary>Raised once per newly examined file, TLS or not (the watcher stops reporting it).</summary>
+    public event Action<FileIdentity>? FileExamined;
+
     /// <summary>True for sonames the system scan attaches to: libssl.so* and libgnutls.so* (not libgnutls-openssl).</summary>
     public static bool IsSharedTlsLibraryName(ReadOnlySpan<char> fileName) =>
         fileName.StartsWith("libssl.so", StringComparison.Ordinal) || fileName.StartsWith("libgnutls.so", StringComparison.Ordinal);
@@ -149,7 +152,13 @@ public sealed class TlsLibraryScanner
 
         functions.Sort((a, b) => a.Function.CompareTo(b.Function));
         var target = functions.Count == 0 ? null : new TlsProbeTarget(path, openPath, identity, functions, source);
-        return _examined.GetOrAdd(identity, target);
+        if (_examined.TryAdd(identity, target))
+        {
+            FileExamined?.Invoke(identity);
+            return target;
+        }
+
+        return _examined[identity];
     }
 
     /// <summary>True once <paramref name="identity"/> has been examined (whatever the outcome).</summary>

@@ -4,7 +4,7 @@ namespace S3Slower.Tests.Tls;
 
 internal static class TlsFixtures
 {
-    private static readonly string Directory = Path.Combine(
+    public static readonly string Directory = Path.Combine(
         typeof(TlsFixtures).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepoRoot").Value!,
         "tests", "S3Slower.Tests", "Tls", "Fixtures");
 

@@ -1,0 +1,85 @@
+using System.Runtime.InteropServices;
+
+namespace S3Slower.Collector.Tls;
+
+/// <summary>
+/// Attaches the two shared TLS programs (entry, return) to each plaintext function of a file, for all processes
+/// (pid -1: the uprobe lives on the inode, so later processes and later dlopens of the file are covered at once).
+/// The function's <see cref="TlsFunction"/> is the BPF cookie.
+/// </summary>
+internal sealed class UprobeAttacher : IDisposable
+{
+    public const string EnterProgram = "s3s_tls_enter";
+    public const string ExitProgram = "s3s_tls_exit";
+    private const int AllProcesses = -1;
+
+    private readonly nint _enter;
+    private readonly nint _exit;
+    private readonly List<nint> _links = [];
+
+    public UprobeAttacher(nint bpfObject)
+    {
+        _enter = TlsNative.bpf_object__find_program_by_name(bpfObject, EnterProgram);
+        _exit = TlsNative.bpf_object__find_program_by_name(bpfObject, ExitProgram);
+        if (_enter == 0 || _exit == 0)
+        {
+            throw new TlsSetupException($"the BPF object has no {EnterProgram}/{ExitProgram} programs (built without bpf/tls.bpf.c?)");
+        }
+    }
+
+    public int LinkCount => _links.Count;
+
+    /// <summary>Attaches every function of <paramref name="target"/>; returns those attached, and why others failed.</summary>
+    public IReadOnlyList<TlsFunction> Attach(TlsProbeTarget target, List<string> errors)
+    {
+        var attached = new List<TlsFunction>(target.Functions.Count);
+        foreach (var function in target.Functions)
+        {
+            // Return probe first: a call is only seen at entry once its return is sure to be seen too, so the
+            // per-thread "in a TLS call" state can never be left behind by a call already running at attach time.
+            var exit = AttachOne(_exit, target.OpenPath, function, retProbe: true, out var exitError);
+            if (exit == 0)
+            {
+                errors.Add($"{target.Path}: {TlsFunctions.SymbolOf(function.Function)} return probe: {exitError}");
+                continue;
+            }
+
+            var enter = AttachOne(_enter, target.OpenPath, function, retProbe: false, out var enterError);
+            if (enter == 0)
+            {
+                _ = TlsNative.bpf_link__destroy(exit);
+                errors.Add($"{target.Path}: {TlsFunctions.SymbolOf(function.Function)} probe: {enterError}");
+                continue;
+            }
+
+            _links.Add(exit);
+            _links.Add(enter);
+            attached.Add(function.Function);
+        }
+
+        return attached;
+    }
+
+    public void Dispose()
+    {
+        foreach (var link in _links)
+        {
+            _ = TlsNative.bpf_link__destroy(link);
+        }
+
+        _links.Clear();
+    }
+
+    private static unsafe nint AttachOne(nint program, string path, TlsProbeFunction function, bool retProbe, out string error)
+    {
+        var options = new TlsNative.UprobeOpts
+        {
+            Size = (nuint)sizeof(TlsNative.UprobeOpts),
+            Cookie = (ulong)function.Function,
+            RetProbe = retProbe,
+        };
+        var link = TlsNative.bpf_program__attach_uprobe_opts(program, AllProcesses, path, (nuint)function.FileOffset, &options);
+        error = link == 0 ? Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError()) : "";
+        return link;
+    }
+}

@@ -1,0 +1,158 @@
+using S3Slower.Collector.Tls;
+
+namespace S3Slower.Tests.Tls;
+
+/// <summary>
+/// Real HTTPS clients against a local server, traced by the real BPF object: each request appears once as TLS
+/// plaintext, on the right connection, and the ciphertext the syscall programs see is never a request. Root only.
+/// </summary>
+[Collection(TlsKernelCollection.Name)]
+public sealed class TlsClientTracingTests(TlsServerFixture server)
+{
+    [Fact]
+    public void CurlSharedOpenSslGetIsOneRequestOnItsSocket()
+    {
+        var pid = TlsServerFixture.Run("curl", "-sSk", "-o", "/dev/null", server.Url("/bucket/curl-key"));
+
+        AssertOneRequest(pid, "GET /bucket/curl-key HTTP/1.1", expectSocket: true);
+        // Keyed by its socket, the TLS connection ends with the socket's close() (the plain-HTTP close program).
+        Assert.Equal(RawRecord.KindClose, server.Harness.RecordsOf(pid)[^1].Kind);
+    }
+
+    [Fact]
+    public void CurlKeepAliveCarriesTwoRequestsOnOneConnection()
+    {
+        var pid = TlsServerFixture.Run("curl", "-sSk", "-o", "/dev/null", "-o", "/dev/null", server.Url("/bucket/a"), server.Url("/bucket/b"));
+
+        var records = server.Harness.RecordsOf(pid);
+        var requests = records.Where(r => r.Kind == RawRecord.KindWrite && (r.Flags & RawRecord.FlagMethod) != 0).ToList();
+        Assert.Equal(["GET /bucket/a HTTP/1.1", "GET /bucket/b HTTP/1.1"], requests.Select(r => FirstLine(r.Text)));
+        Assert.Single(records.Select(r => r.ConnId).Distinct());
+    }
+
+    [Fact]
+    public void PythonSslWriteExAndReadExAreTraced()
+    {
+        var pid = TlsServerFixture.Run("python3", "-c",
+            "import ssl, urllib.request, sys; urllib.request.urlopen(sys.argv[1], context=ssl._create_unverified_context()).read()",
+            server.Url("/bucket/python-key"));
+
+        AssertOneRequest(pid, "GET /bucket/python-key HTTP/1.1", expectSocket: true);
+    }
+
+    [Fact]
+    public void PythonPutBodyIsCountedNotCopied()
+    {
+        var pid = TlsServerFixture.Run("python3", "-c",
+            "import ssl, urllib.request, sys; urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=b'x' * 100000, method='PUT'), context=ssl._create_unverified_context()).read()",
+            server.Url("/bucket/put-key"));
+
+        var records = server.Harness.RecordsOf(pid);
+        var writes = records.Where(r => r.Kind == RawRecord.KindWrite).ToList();
+        Assert.StartsWith("PUT /bucket/put-key HTTP/1.1", writes[0].Text, StringComparison.Ordinal);
+        Assert.True(writes.Sum(w => w.Bytes) > 100_000);
+        Assert.True(writes.Sum(w => w.Data.Length) <= 2048);
+        Assert.All(records.Where(r => r.Kind != RawRecord.KindClose), r => Assert.True(r.IsTls));
+    }
+
+    [Fact]
+    public void WgetGnuTlsIsTraced()
+    {
+        var pid = TlsServerFixture.Run("wget", "-q", "-O", "/dev/null", "--no-check-certificate", server.Url("/bucket/wget-key"));
+
+        AssertOneRequest(pid, "GET /bucket/wget-key HTTP/1.1", expectSocket: true);
+    }
+
+    [Fact]
+    public void NodeStaticOpenSslStartedAfterTheTracerIsTraced()
+    {
+        var pid = TlsServerFixture.Run("node", "-e",
+            "require('https').get(process.argv[1], { rejectUnauthorized: false }, r => { r.resume(); r.on('end', () => process.exit(0)); })",
+            server.Url("/bucket/node-key"));
+
+        AssertOneRequest(pid, "GET /bucket/node-key HTTP/1.1", expectSocket: false);
+        Assert.Contains(server.Harness.Tracer.Attachments, a => a.Target.Path == "/usr/bin/node");
+    }
+
+    [Fact]
+    public async Task DotnetHttpClientOverMemoryBiosIsKeyedBySsl()
+    {
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true };
+        using var client = new HttpClient(handler);
+        using var response = await client.GetAsync(new Uri(server.Url("/bucket/dotnet-key")));
+        await response.Content.ReadAsByteArrayAsync();
+
+        AssertOneRequest(Environment.ProcessId, "GET /bucket/dotnet-key HTTP/1.1", expectSocket: false);
+    }
+
+    [Fact]
+    public void BundledLibsslLoadedByAProcessStartedLaterIsAttachedAndTraced()
+    {
+        // Like awscli v2's own libssl: a copy under another path, found through the new process's mmap.
+        var directory = Directory.CreateTempSubdirectory("s3slower-bundled-").FullName;
+        try
+        {
+            File.Copy("/usr/lib/x86_64-linux-gnu/libssl.so.3", Path.Combine(directory, "libssl.so.3"));
+            var pid = TlsServerFixture.Run("python3",
+                ["-c", "import ssl, urllib.request, sys; urllib.request.urlopen(sys.argv[1], context=ssl._create_unverified_context()).read()", server.Url("/bucket/bundled-key")],
+                new Dictionary<string, string> { ["LD_LIBRARY_PATH"] = directory });
+
+            AssertOneRequest(pid, "GET /bucket/bundled-key HTTP/1.1", expectSocket: true);
+            Assert.Contains(server.Harness.Tracer.Attachments, a => a.Target.Path == Path.Combine(directory, "libssl.so.3"));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void DescribeListsTheSystemLibrariesWithTheirFunctions()
+    {
+        var lines = server.Harness.Tracer.Describe();
+
+        Assert.Contains(lines, l => l.Contains("libssl.so.3", StringComparison.Ordinal) && l.Contains("SSL_read_ex@0x", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("libgnutls.so.30", StringComparison.Ordinal) && l.Contains("gnutls_record_send@0x", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void TlsLibThatIsNotATlsLibraryIsAClearError()
+    {
+        var e = Assert.Throws<TlsSetupException>(() => server.Harness.Tracer.AttachFile("/usr/bin/true"));
+        Assert.Contains("exports none of", e.Message, StringComparison.Ordinal);
+        Assert.Throws<TlsSetupException>(() => server.Harness.Tracer.AttachFile("/nonexistent/libssl.so.3"));
+    }
+
+    private void AssertOneRequest(int pid, string requestLine, bool expectSocket)
+    {
+        var records = server.Harness.RecordsOf(pid);
+        var summary = string.Join("\n", records.Select(r => $"{r.Kind} flags={r.Flags} fd={r.Fd} conn={r.ConnId} bytes={r.Bytes} {FirstLine(r.Text)}"));
+
+        // Ciphertext seen by the syscall programs never becomes a record: every write and read is TLS plaintext.
+        Assert.True(records.Where(r => r.Kind != RawRecord.KindClose).All(r => r.IsTls), summary);
+        var request = Assert.Single(records, r => r.Kind == RawRecord.KindWrite && (r.Flags & RawRecord.FlagMethod) != 0);
+        Assert.Equal(requestLine, FirstLine(request.Text));
+        Assert.True((request.Flags & RawRecord.FlagNewConn) != 0, summary);
+        var response = records.First(r => r.Kind == RawRecord.KindRead);
+        Assert.StartsWith("HTTP/1.", response.Text, StringComparison.Ordinal);
+        Assert.Contains(" 200 ", FirstLine(response.Text), StringComparison.Ordinal);
+        Assert.All(records, r => Assert.Equal(request.ConnId, r.ConnId));
+        if (expectSocket)
+        {
+            Assert.NotEqual(RawRecord.NoFd, request.Fd);
+            Assert.Equal(server.Port, request.PeerPort);
+        }
+    }
+
+    private static string FirstLine(string text)
+    {
+        var end = text.IndexOf('\r', StringComparison.Ordinal);
+        return end < 0 ? text : text[..end];
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class TlsKernelCollection : ICollectionFixture<TlsServerFixture>
+{
+    public const string Name = "tls-kernel";
+}

@@ -1,0 +1,108 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using System.Text;
+using S3Slower.Collector.Bpf;
+using S3Slower.Collector.Tls;
+
+namespace S3Slower.Tests.Tls;
+
+/// <summary>One raw ring-buffer record (struct s3s_record + copied bytes), as the kernel programs emitted it.</summary>
+internal sealed record RawRecord(ulong ConnId, long Bytes, int Tgid, int Tid, uint Fd, ushort Kind, ushort Flags, ushort PeerPort, string Comm, byte[] Data)
+{
+    public const ushort KindWrite = 1;
+    public const ushort KindRead = 2;
+    public const ushort KindClose = 4;
+    public const ushort FlagNewConn = 1;
+    public const ushort FlagMethod = 2;
+    public const ushort FlagTls = 4;
+    public const uint NoFd = 0xffffffff;
+
+    public bool IsTls => (Flags & FlagTls) != 0;
+
+    public string Text => Encoding.ASCII.GetString(Data);
+}
+
+/// <summary>
+/// Loads the real collector BPF object, attaches the syscall tracepoints and the TLS tracer, and collects every record
+/// of the shared <c>events</c> ring buffer. Root only.
+/// </summary>
+internal sealed class TlsKernelHarness : IDisposable
+{
+    private const int RecordHeader = 96;
+    private readonly BpfObject _bpf;
+    private readonly TlsNative.RingBufferSample _callback;
+    private readonly nint _ring;
+    private readonly Thread _poller;
+    private volatile bool _stop;
+
+    public TlsKernelHarness(TlsTracerOptions options)
+    {
+        BpfPreflight.Check(TextWriter.Null);
+        _bpf = BpfObject.Open();
+        _bpf.SetMaxEntries("events", 4 << 20);
+        _bpf.Load(debug: false);
+        _bpf.AttachTracepoints();
+        Tracer = TlsTracer.Start(options, _bpf.Handle, Log);
+        _callback = OnRecord;
+        _ring = TlsNative.ring_buffer__new(
+            TlsNative.bpf_map__fd(_bpf.Map("events")), Marshal.GetFunctionPointerForDelegate(_callback), 0, 0);
+        Assert.NotEqual(0, _ring);
+        _poller = new Thread(() =>
+        {
+            while (!_stop)
+            {
+                _ = TlsNative.ring_buffer__poll(_ring, 50);
+            }
+        }) { IsBackground = true };
+        _poller.Start();
+    }
+
+    public TlsTracer Tracer { get; }
+
+    public StringWriter Log { get; } = new();
+
+    public ConcurrentQueue<RawRecord> Records { get; } = new();
+
+    /// <summary>Records of one process, after the ring buffer drained.</summary>
+    public List<RawRecord> RecordsOf(int pid)
+    {
+        Thread.Sleep(300);
+        return [.. Records.Where(r => r.Tgid == pid)];
+    }
+
+    public void Dispose()
+    {
+        _stop = true;
+        _poller.Join();
+        TlsNative.ring_buffer__free(_ring);
+        Tracer.Dispose();
+        _bpf.Dispose();
+    }
+
+    private int OnRecord(nint context, nint data, nuint size)
+    {
+        var bytes = new byte[(int)size];
+        Marshal.Copy(data, bytes, 0, bytes.Length);
+        if (bytes.Length < RecordHeader)
+        {
+            return 0;
+        }
+
+        var span = bytes.AsSpan();
+        var copied = (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(span[48..]), (uint)(bytes.Length - RecordHeader));
+        var comm = Encoding.ASCII.GetString(span.Slice(72, 16)).TrimEnd('\0');
+        Records.Enqueue(new RawRecord(
+            BinaryPrimitives.ReadUInt64LittleEndian(span[16..]),
+            BinaryPrimitives.ReadInt64LittleEndian(span[24..]),
+            BinaryPrimitives.ReadInt32LittleEndian(span[32..]),
+            BinaryPrimitives.ReadInt32LittleEndian(span[36..]),
+            BinaryPrimitives.ReadUInt32LittleEndian(span[40..]),
+            BinaryPrimitives.ReadUInt16LittleEndian(span[44..]),
+            BinaryPrimitives.ReadUInt16LittleEndian(span[46..]),
+            BinaryPrimitives.ReadUInt16LittleEndian(span[54..]),
+            comm,
+            span.Slice(RecordHeader, copied).ToArray()));
+        return 0;
+    }
+}
