@@ -5,7 +5,7 @@ namespace S3Slower.EndToEnd.Infrastructure;
 /// <summary>One line of the aggregator's operations.jsonl, read independently of the aggregator's own types.</summary>
 public sealed record TracedOperation
 {
-    public static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    public static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowReadingFromString };
 
     public string Time { get; init; } = "";
     public string? CollectorId { get; init; }
