@@ -18,7 +18,7 @@ public sealed class BotocoreModelTests
     /// operation with the same method, URI and parameters (only the XML body schema differs). The classifier reports the
     /// current name; <see cref="Exceptions_are_really_indistinguishable"/> checks each claim against the model.
     /// </summary>
-    private static readonly Dictionary<string, (string ClassifiedAs, string Reason)> s_exceptions = new(StringComparer.Ordinal)
+    internal static readonly Dictionary<string, (string ClassifiedAs, string Reason)> Exceptions = new(StringComparer.Ordinal)
     {
         ["GetBucketLifecycle"] = ("GetBucketLifecycleConfiguration", "deprecated; the same GET ?lifecycle request"),
         ["PutBucketLifecycle"] = ("PutBucketLifecycleConfiguration", "deprecated; the same PUT ?lifecycle request, older body schema"),
@@ -49,7 +49,7 @@ public sealed class BotocoreModelTests
         int checkedRequests = 0;
         foreach (ModelOperation op in BotocoreS3Model.Instance.Operations)
         {
-            string expected = s_exceptions.TryGetValue(op.Name, out var exception) ? exception.ClassifiedAs : op.Name;
+            string expected = Exceptions.TryGetValue(op.Name, out var exception) ? exception.ClassifiedAs : op.Name;
             foreach (SampleRequest request in SampleRequests(op))
             {
                 checkedRequests++;
@@ -76,7 +76,7 @@ public sealed class BotocoreModelTests
     public void Exceptions_are_really_indistinguishable()
     {
         var byName = BotocoreS3Model.Instance.Operations.ToDictionary(o => o.Name, StringComparer.Ordinal);
-        foreach ((string name, (string classifiedAs, string reason)) in s_exceptions)
+        foreach ((string name, (string classifiedAs, string reason)) in Exceptions)
         {
             Assert.True(byName.TryGetValue(name, out ModelOperation? op), $"{name} ({reason}) is no longer in the model");
             ModelOperation current = byName[classifiedAs];
