@@ -1,4 +1,5 @@
 using S3Slower.Collector.Tls;
+using S3Slower.Shared.Protocol;
 
 namespace S3Slower.Tests.Tls;
 
@@ -141,6 +142,21 @@ public sealed class TlsClientTracingTests(TlsServerFixture server)
         {
             Assert.NotEqual(RawRecord.NoFd, request.Fd);
             Assert.Equal(server.Port, request.PeerPort);
+        }
+
+        // The collector's own request assembler turns them into exactly one TLS request with all four edges.
+        var e = Assert.Single(server.Harness.Assemble(pid));
+        Assert.True(e.Tls);
+        Assert.Equal("GET", e.Method);
+        Assert.Equal(requestLine.Split(' ')[1], e.Target);
+        Assert.Equal(200, e.Status);
+        Assert.Equal("TLSTEST1", e.RequestId);
+        Assert.Equal(50, e.ResponseBodyBytes);
+        Assert.Equal(RequestFlags.None, e.Flags);
+        Assert.True(e.RequestStartNs <= e.RequestEndNs && e.RequestEndNs < e.ResponseStartNs && e.ResponseStartNs <= e.ResponseEndNs, summary);
+        if (expectSocket)
+        {
+            Assert.Equal($"127.0.0.1:{server.Port}", e.Peer);
         }
     }
 

@@ -4,11 +4,14 @@ using System.Runtime.InteropServices;
 using System.Text;
 using S3Slower.Collector.Bpf;
 using S3Slower.Collector.Tls;
+using S3Slower.Collector.Tracing;
+using S3Slower.Shared.Protocol;
+using S3Slower.Tests.Tracing;
 
 namespace S3Slower.Tests.Tls;
 
 /// <summary>One raw ring-buffer record (struct s3s_record + copied bytes), as the kernel programs emitted it.</summary>
-internal sealed record RawRecord(ulong ConnId, long Bytes, int Tgid, int Tid, uint Fd, ushort Kind, ushort Flags, ushort PeerPort, string Comm, byte[] Data)
+internal sealed record RawRecord(ulong ConnId, long Bytes, int Tgid, int Tid, uint Fd, ushort Kind, ushort Flags, ushort PeerPort, string Comm, byte[] Data, byte[] Raw)
 {
     public const ushort KindWrite = 1;
     public const ushort KindRead = 2;
@@ -71,6 +74,21 @@ internal sealed class TlsKernelHarness : IDisposable
         return [.. Records.Where(r => r.Tgid == pid)];
     }
 
+    /// <summary>Feeds one process's records through the collector's request assembler, as the real session does.</summary>
+    public List<RequestEvent> Assemble(int pid)
+    {
+        var sink = new CollectingSink();
+        var assembler = new RequestAssembler(sink, new AssemblerOptions { AllHttp = true }, mono => (long)mono);
+        foreach (var record in RecordsOf(pid))
+        {
+            Assert.True(KernelRecord.TryRead(record.Raw, out var header, out var data));
+            assembler.OnRecord(in header, data);
+        }
+
+        assembler.FlushAll();
+        return [.. sink.Events];
+    }
+
     public void Dispose()
     {
         _stop = true;
@@ -102,7 +120,8 @@ internal sealed class TlsKernelHarness : IDisposable
             BinaryPrimitives.ReadUInt16LittleEndian(span[46..]),
             BinaryPrimitives.ReadUInt16LittleEndian(span[54..]),
             comm,
-            span.Slice(RecordHeader, copied).ToArray()));
+            span.Slice(RecordHeader, copied).ToArray(),
+            bytes));
         return 0;
     }
 }
