@@ -33,7 +33,7 @@ public static class ReportFiles
         string path = Path.Combine(directory, AggregatedCsv);
         AtomicFile.Write(path, stream =>
         {
-            using var text = new StreamWriter(stream, new UTF8Encoding(false));
+            using var text = new StreamWriter(stream, new UTF8Encoding(false), bufferSize: 64 * 1024, leaveOpen: true);
             var csv = new CsvWriter(text);
             foreach (string c in AggregatedColumns)
             {
@@ -68,7 +68,7 @@ public static class ReportFiles
         long rows = 0;
         AtomicFile.Write(Path.Combine(directory, OperationsCsv), stream =>
         {
-            using var text = new StreamWriter(stream, new UTF8Encoding(false));
+            using var text = new StreamWriter(stream, new UTF8Encoding(false), bufferSize: 64 * 1024, leaveOpen: true);
             var csv = new CsvWriter(text);
             foreach (string c in OperationColumns)
             {

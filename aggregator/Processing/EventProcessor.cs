@@ -94,14 +94,17 @@ public sealed class EventProcessor : IDisposable
             return;
         }
 
-        if (_pending.Count == 0)
+        bool firstFailure = _pending.Count == 0;
+        _pending.Enqueue(new PendingBatch(batch, _render.WrittenSpan.ToArray()));
+        _pendingBytes += _render.WrittenCount;
+        if (firstFailure)
         {
             _self.LogWriteFailed();
         }
-
-        _pending.Enqueue(new PendingBatch(batch, _render.WrittenSpan.ToArray()));
-        _pendingBytes += _render.WrittenCount;
-        RetryPending();
+        else
+        {
+            RetryPending();
+        }
     }
 
     /// <summary>Writes what waits for the disk, oldest first; called with each batch and on the idle tick.</summary>
