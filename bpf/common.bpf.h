@@ -211,6 +211,17 @@ static __always_inline __u64 s3s_new_conn_id(void)
 }
 
 /*
+ * Waking the reader for every record costs more than the program itself at high request rates: the collector polls
+ * on a short timer anyway, so the reader is woken only when the ring buffer is a quarter full.
+ */
+static __always_inline __u64 s3s_wakeup_flag(void)
+{
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	__u64 size = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
+	return avail > size / 4 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+/*
  * Emits one record; copies up to `copy` bytes from the first buffer of the syscall
  * (only the first iovec: heads are written in one piece by every client checked).
  */
@@ -262,7 +273,7 @@ static __always_inline void s3s_emit(const struct s3s_stash *st, const struct s3
 	__u64 size = sizeof(s->rec) + (copied & (S3S_DATA_CAP - 1));
 	if (size > sizeof(*s))
 		return;
-	if (bpf_ringbuf_output(&events, s, size, 0))
+	if (bpf_ringbuf_output(&events, s, size, s3s_wakeup_flag()))
 		s3s_count_lost();
 }
 

@@ -74,6 +74,9 @@ internal static unsafe partial class Libbpf
     [LibraryImport(Lib, EntryPoint = "ring_buffer__poll")]
     public static partial int RingBufferPoll(nint ringBuffer, int timeoutMs);
 
+    [LibraryImport(Lib, EntryPoint = "ring_buffer__consume")]
+    public static partial int RingBufferConsume(nint ringBuffer);
+
     [LibraryImport(Lib, EntryPoint = "ring_buffer__free")]
     public static partial void RingBufferFree(nint ringBuffer);
 

@@ -12,7 +12,7 @@ namespace S3Slower.Collector.Tracing;
 /// </summary>
 public sealed unsafe class TracingSession : IDisposable
 {
-    private const int PollTimeoutMs = 100;
+    private const int PollTimeoutMs = 50;
     private const long CounterIntervalNs = 1_000_000_000;
     private const long ClockResyncIntervalNs = 10_000_000_000;
     private const int MaxFilterEntries = 64;
@@ -181,7 +181,13 @@ public sealed unsafe class TracingSession : IDisposable
         ulong nextCounters = 0, nextResync = MonotonicClock.NowNs + (ulong)ClockResyncIntervalNs;
         while (!_stopping)
         {
+            // The kernel wakes this thread only when the ring fills up; between wakeups it is drained on the timer.
             int rc = Libbpf.RingBufferPoll(_ringBuffer, PollTimeoutMs);
+            if (rc >= 0)
+            {
+                rc = Libbpf.RingBufferConsume(_ringBuffer);
+            }
+
             if (rc < 0 && rc != -4)
             {
                 _log.WriteLine($"s3slower: ring buffer poll failed: {Libbpf.ErrorText(rc)}");
@@ -205,7 +211,7 @@ public sealed unsafe class TracingSession : IDisposable
         }
 
         // What is already in the ring buffer still counts; what is in flight ends here.
-        _ = Libbpf.RingBufferPoll(_ringBuffer, 0);
+        _ = Libbpf.RingBufferConsume(_ringBuffer);
         _assembler.FlushAll();
         Volatile.Write(ref _published, _assembler.Published);
         ReportLost();
