@@ -31,6 +31,8 @@ internal sealed class AggregatorHost : IAsyncDisposable
         if (perfMap)
         {
             environment["DOTNET_PerfMapEnabled"] = "1";
+            // With W^X the JIT's code lives in a double-mapped memfd perf cannot match against the map.
+            environment["DOTNET_EnableWriteXorExecute"] = "0";
         }
 
         var process = ChildProcess.Start(binary, arguments, directory.File("aggregator.log"), environment);

@@ -11,9 +11,10 @@ internal static class IngestCommand
         var events = new Option<long>("--events") { Description = "Events in total, split over the collectors", DefaultValueFactory = _ => 4_000_000 };
         var naiveJson = new Option<bool>("--naive-json") { Description = "Compare the MessagePack frames with one JSON object per message, as an in-process sender/receiver pair (no aggregator)" };
         var perfMap = new Option<bool>("--perf-map") { Description = "Start the aggregator with DOTNET_PerfMapEnabled=1 so `perf record -p PID` can name .NET methods" };
+        var profile = new Option<bool>("--profile") { Description = "Time each aggregator stage per event in this process (decode, scrub, classify, statistics, Prometheus, whole loop) instead of running the aggregator" };
         var command = new Command("ingest", "Synthetic collectors → real aggregator: events/s and the aggregator's own count")
         {
-            collectors, events, naiveJson, perfMap,
+            collectors, events, naiveJson, perfMap, profile,
         };
         command.SetAction((result, cancellationToken) =>
         {
@@ -22,6 +23,11 @@ internal static class IngestCommand
             {
                 Console.Error.WriteLine("s3slower-bench ingest: --collectors must be 1..64 and --events at least one per collector");
                 return Task.FromResult(2);
+            }
+
+            if (result.GetValue(profile))
+            {
+                return Task.FromResult(StageProfile.Run());
             }
 
             return options.NaiveJson
