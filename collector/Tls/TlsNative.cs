@@ -57,6 +57,9 @@ internal static unsafe partial class TlsNative
     internal static partial int ring_buffer__poll(nint ringBuffer, int timeoutMs);
 
     [LibraryImport(LibBpf)]
+    internal static partial int ring_buffer__consume(nint ringBuffer);
+
+    [LibraryImport(LibBpf)]
     internal static partial void ring_buffer__free(nint ringBuffer);
 
     /// <summary>Returns 0 and the raw <c>st_dev</c>/<c>st_ino</c>, or -1 (errno set) when the path cannot be stat'ed.</summary>

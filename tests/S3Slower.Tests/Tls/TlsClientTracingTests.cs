@@ -57,6 +57,36 @@ public sealed class TlsClientTracingTests(TlsServerFixture server)
     }
 
     [Fact]
+    public void Boto3GetObjectIsTraced()
+    {
+        var pid = TlsServerFixture.Run("python3", "-c",
+            "import sys, boto3, urllib3; urllib3.disable_warnings(); "
+            + "s3 = boto3.client('s3', endpoint_url=sys.argv[1], verify=False, region_name='us-east-1', aws_access_key_id='AKIATEST', aws_secret_access_key='secret'); "
+            + "s3.get_object(Bucket='bucket', Key='boto3-key')['Body'].read()",
+            server.Url(""));
+
+        AssertOneRequest(pid, "GET /bucket/boto3-key HTTP/1.1", expectSocket: true);
+    }
+
+    [Fact]
+    public void DebianAwsCliV2GetObjectIsTraced()
+    {
+        var output = Path.GetTempFileName();
+        try
+        {
+            var pid = TlsServerFixture.Run("/usr/bin/aws",
+                ["s3api", "get-object", "--bucket", "bucket", "--key", "awscli-key", output, "--endpoint-url", server.Url(""), "--no-verify-ssl"],
+                new Dictionary<string, string> { ["AWS_ACCESS_KEY_ID"] = "AKIATEST", ["AWS_SECRET_ACCESS_KEY"] = "secret", ["AWS_DEFAULT_REGION"] = "us-east-1" });
+
+            AssertOneRequest(pid, "GET /bucket/awscli-key HTTP/1.1", expectSocket: true);
+        }
+        finally
+        {
+            File.Delete(output);
+        }
+    }
+
+    [Fact]
     public void WgetGnuTlsIsTraced()
     {
         var pid = TlsServerFixture.Run("wget", "-q", "-O", "/dev/null", "--no-check-certificate", server.Url("/bucket/wget-key"));
