@@ -42,10 +42,10 @@ public sealed class SecretLeakTests(S3rverFixture s3, PipelineFixture pipeline)
         var metrics = await pipeline.MetricsAsync();
         var places = new Dictionary<string, string>
         {
-            ["collector stdout (--print events)"] = string.Join("\n", pipeline.Collector.StdoutLines),
-            ["collector stderr"] = string.Join("\n", pipeline.Collector.StderrLines),
-            ["aggregator stdout"] = string.Join("\n", pipeline.Aggregator.StdoutLines),
-            ["aggregator stderr"] = string.Join("\n", pipeline.Aggregator.StderrLines),
+            ["collector stdout (--print events)"] = string.Join("\n", pipeline.Collector!.StdoutLines),
+            ["collector stderr"] = string.Join("\n", pipeline.Collector!.StderrLines),
+            ["aggregator stdout"] = string.Join("\n", pipeline.Aggregator!.StdoutLines),
+            ["aggregator stderr"] = string.Join("\n", pipeline.Aggregator!.StderrLines),
             ["metrics"] = metrics,
         };
         foreach (var file in Directory.EnumerateFiles(pipeline.OutputDir, "*", SearchOption.AllDirectories))

@@ -11,9 +11,9 @@ public sealed class PipelineFixture : IAsyncLifetime, IDisposable
     private readonly TempDirectory _dir = new("pipeline");
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
 
-    public ManagedProcess Aggregator { get; private set; } = null!;
+    public ManagedProcess? Aggregator { get; private set; }
 
-    public ManagedProcess Collector { get; private set; } = null!;
+    public ManagedProcess? Collector { get; private set; }
 
     public string OutputDir => _dir.File("out");
 
@@ -39,7 +39,7 @@ public sealed class PipelineFixture : IAsyncLifetime, IDisposable
         Aggregator = ManagedProcess.Start(
             "aggregator",
             aggregator,
-            ["--socket", SocketPath, "--output-dir", OutputDir, "-d", "jsonl", "-d", "json", "-d", "csv", "--listen", $"127.0.0.1:{port}"]);
+            ["--socket", SocketPath, "--output-dir", OutputDir, "-d", "jsonl", "-d", "prometheus", "-d", "json", "-d", "csv", "--listen", $"127.0.0.1:{port}"]);
         await WaitForMetricsAsync(text => text.Contains("s3slower_", StringComparison.Ordinal), "its metrics endpoint");
 
         Collector = ManagedProcess.Start("collector", collector, ["--socket", SocketPath, "--print"]);
@@ -98,6 +98,11 @@ public sealed class PipelineFixture : IAsyncLifetime, IDisposable
 
     public void AssertAlive()
     {
+        if (Collector is null || Aggregator is null)
+        {
+            throw new InvalidOperationException("the pipeline did not start");
+        }
+
         if (Collector.HasExited)
         {
             throw new InvalidOperationException($"the collector exited with code {Collector.ExitCode}.\n{Collector.Output()}");
@@ -109,7 +114,7 @@ public sealed class PipelineFixture : IAsyncLifetime, IDisposable
         }
     }
 
-    public string Diagnostics() => Collector.Output(30) + Aggregator.Output(30);
+    public string Diagnostics() => (Collector?.Output(30) ?? "(collector not started)\n") + (Aggregator?.Output(30) ?? "(aggregator not started)\n");
 
     private static double ConnectedCollectors(string metrics) =>
         metrics.Split('\n')
@@ -124,7 +129,7 @@ public sealed class PipelineFixture : IAsyncLifetime, IDisposable
         string last = "(no answer)";
         while (DateTime.UtcNow < deadline)
         {
-            if (Aggregator.HasExited)
+            if (Aggregator!.HasExited)
             {
                 throw new InvalidOperationException($"the aggregator exited with code {Aggregator.ExitCode} while waiting for {what}.\n{Aggregator.Output()}");
             }
