@@ -115,9 +115,13 @@ internal static class OverheadBenchmark
                 var before = await CountsAsync(aggregator);
                 var collector = await CollectorHost.StartAsync(aggregator, directory.File($"collector-{workload.Name}-{round}.log"));
                 Measurement run;
+                var collectorCpu = ProcessCpu.Used(collector.Pid);
+                var aggregatorCpu = ProcessCpu.Used(aggregator.Process.Pid);
+                string cpu = "";
                 try
                 {
                     run = await workload.RunAsync();
+                    cpu = CpuLine(collectorCpu, ProcessCpu.Used(collector.Pid), aggregatorCpu, ProcessCpu.Used(aggregator.Process.Pid), options.Seconds);
                 }
                 finally
                 {
@@ -141,6 +145,7 @@ internal static class OverheadBenchmark
                     ? FormattableString.Invariant($"; wrk completed {run.Requests:N0}, aggregator counted {requests:N0}, lost {after.Lost - before.Lost:N0}")
                     : FormattableString.Invariant($"; aggregator counted {requests:N0} S3 requests (expected 0), lost {after.Lost - before.Lost:N0}");
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {round + 1} traced:   {run.Rate,12:N0} {workload.Unit}{check}"));
+                Console.WriteLine($"    {cpu}");
             }
         }
 
@@ -157,6 +162,18 @@ internal static class OverheadBenchmark
             $"RESULT {workload.Name,-5}: traced/untraced = {ratio:P1} (untraced {untraced.Average():N0}, traced {traced.Average():N0} {workload.Unit}; target ≥ {workload.Target:P0}: {(met ? "MET" : "NOT MET")}); events lost {lost:N0}; {counts}");
         Console.WriteLine(line);
         return (met && complete && lost == 0, line);
+    }
+
+    /// <summary>What tracing cost in CPU during the run: on 2 cores this comes straight out of the load's throughput.</summary>
+    private static string CpuLine(TimeSpan? collectorBefore, TimeSpan? collectorAfter, TimeSpan? aggregatorBefore, TimeSpan? aggregatorAfter, int seconds)
+    {
+        if (collectorBefore is not { } cb || collectorAfter is not { } ca || aggregatorBefore is not { } ab || aggregatorAfter is not { } aa)
+        {
+            return "(CPU time unavailable)";
+        }
+
+        return string.Create(CultureInfo.InvariantCulture,
+            $"CPU during the run: collector {(ca - cb).TotalSeconds / seconds:P1} of one core, aggregator {(aa - ab).TotalSeconds / seconds:P1} of one core");
     }
 
     private static async Task<(double Requests, double Lost)> CountsAsync(AggregatorHost aggregator)
