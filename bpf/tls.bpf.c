@@ -200,6 +200,27 @@ int BPF_KRETPROBE(s3s_tls_exit, __u64 rc)
 	return 0;
 }
 
+/*
+ * SSL_free / gnutls_deinit: the end of a stream keyed by its SSL pointer (memory BIOs have no close() to watch).
+ * Ends the connection now and forgets it, so a later SSL object at the same address starts a new connection.
+ */
+SEC("uprobe")
+int BPF_KPROBE(s3s_tls_free, void *ssl)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct s3s_tls_stream_key skey = { .tgid = tgid, .ssl = (__u64)ssl };
+	bpf_map_delete_elem(&tls_stream_fd, &skey);
+	struct s3s_conn_key key = { .tgid = tgid, .kind = S3S_CONN_KEY_SSL, .id = (__u64)ssl };
+	struct s3s_conn *conn = bpf_map_lookup_elem(&conns, &key);
+	if (!conn)
+		return 0;
+	__u64 now = bpf_ktime_get_ns();
+	struct s3s_stash st = { .enter_ns = now, .fd = S3S_TLS_NO_FD };
+	s3s_emit(&st, conn, S3S_KIND_CLOSE, S3S_REC_TLS, 0, 0, now);
+	bpf_map_delete_elem(&conns, &key);
+	return 0;
+}
+
 static __always_inline void tls_report_file(struct file *file, __u32 reason)
 {
 	struct s3s_tls_file_key fkey = {};

@@ -22,6 +22,8 @@ enum s3s_tls_flavor {
 	S3S_TLS_SSL_READ_EX = 4,  /* int SSL_read_ex(SSL*, void*, size_t, size_t *readbytes) */
 	S3S_TLS_GNUTLS_SEND = 5,  /* ssize_t gnutls_record_send(gnutls_session_t, const void*, size_t) */
 	S3S_TLS_GNUTLS_RECV = 6,  /* ssize_t gnutls_record_recv(gnutls_session_t, void*, size_t) */
+	S3S_TLS_SSL_FREE = 7,     /* void SSL_free(SSL*): entry only */
+	S3S_TLS_GNUTLS_DEINIT = 8, /* void gnutls_deinit(gnutls_session_t): entry only */
 };
 
 /* One TLS call in progress on a thread, from uprobe to uretprobe. */

@@ -23,4 +23,10 @@ public enum TlsFunction
 
     /// <summary><c>ssize_t gnutls_record_recv(gnutls_session_t, void*, size_t)</c>.</summary>
     GnutlsRecordRecv = 6,
+
+    /// <summary><c>void SSL_free(SSL*)</c>: ends a stream keyed by its SSL pointer (entry probe only).</summary>
+    SslFree = 7,
+
+    /// <summary><c>void gnutls_deinit(gnutls_session_t)</c>: as <see cref="SslFree"/>.</summary>
+    GnutlsDeinit = 8,
 }

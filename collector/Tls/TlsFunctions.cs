@@ -13,9 +13,17 @@ public static class TlsFunctions
         ["SSL_read_ex"] = TlsFunction.SslReadEx,
         ["gnutls_record_send"] = TlsFunction.GnutlsRecordSend,
         ["gnutls_record_recv"] = TlsFunction.GnutlsRecordRecv,
+        ["SSL_free"] = TlsFunction.SslFree,
+        ["gnutls_deinit"] = TlsFunction.GnutlsDeinit,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     public static IReadOnlyCollection<string> Symbols => BySymbol.Keys;
+
+    /// <summary>True for the functions that move plaintext; a file is a TLS target only if it has one of them.</summary>
+    public static bool CarriesPlaintext(TlsFunction function) => function is >= TlsFunction.SslWrite and <= TlsFunction.GnutlsRecordRecv;
+
+    /// <summary>True for the functions that end a stream: an entry probe only.</summary>
+    public static bool EndsStream(TlsFunction function) => function is TlsFunction.SslFree or TlsFunction.GnutlsDeinit;
 
     public static bool IsWrite(TlsFunction function) =>
         function is TlsFunction.SslWrite or TlsFunction.SslWriteEx or TlsFunction.GnutlsRecordSend;
@@ -28,6 +36,8 @@ public static class TlsFunctions
         TlsFunction.SslReadEx => "SSL_read_ex",
         TlsFunction.GnutlsRecordSend => "gnutls_record_send",
         TlsFunction.GnutlsRecordRecv => "gnutls_record_recv",
+        TlsFunction.SslFree => "SSL_free",
+        TlsFunction.GnutlsDeinit => "gnutls_deinit",
         _ => throw new ArgumentOutOfRangeException(nameof(function), function, null),
     };
 }

@@ -151,7 +151,7 @@ public sealed class TlsLibraryScanner
         }
 
         functions.Sort((a, b) => a.Function.CompareTo(b.Function));
-        var target = functions.Count == 0 ? null : new TlsProbeTarget(path, openPath, identity, functions, source);
+        var target = !functions.Exists(f => TlsFunctions.CarriesPlaintext(f.Function)) ? null : new TlsProbeTarget(path, openPath, identity, functions, source);
         if (_examined.TryAdd(identity, target))
         {
             FileExamined?.Invoke(identity);

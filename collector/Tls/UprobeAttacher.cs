@@ -11,19 +11,22 @@ internal sealed class UprobeAttacher : IDisposable
 {
     public const string EnterProgram = "s3s_tls_enter";
     public const string ExitProgram = "s3s_tls_exit";
+    public const string FreeProgram = "s3s_tls_free";
     private const int AllProcesses = -1;
 
     private readonly nint _enter;
     private readonly nint _exit;
+    private readonly nint _free;
     private readonly List<nint> _links = [];
 
     public UprobeAttacher(nint bpfObject)
     {
         _enter = TlsNative.bpf_object__find_program_by_name(bpfObject, EnterProgram);
         _exit = TlsNative.bpf_object__find_program_by_name(bpfObject, ExitProgram);
-        if (_enter == 0 || _exit == 0)
+        _free = TlsNative.bpf_object__find_program_by_name(bpfObject, FreeProgram);
+        if (_enter == 0 || _exit == 0 || _free == 0)
         {
-            throw new TlsSetupException($"the BPF object has no {EnterProgram}/{ExitProgram} programs (built without bpf/tls.bpf.c?)");
+            throw new TlsSetupException($"the BPF object lacks {EnterProgram}/{ExitProgram}/{FreeProgram} (built without bpf/tls.bpf.c?)");
         }
     }
 
@@ -35,6 +38,20 @@ internal sealed class UprobeAttacher : IDisposable
         var attached = new List<TlsFunction>(target.Functions.Count);
         foreach (var function in target.Functions)
         {
+            if (TlsFunctions.EndsStream(function.Function))
+            {
+                var free = AttachOne(_free, target.OpenPath, function, retProbe: false, out var freeError);
+                if (free == 0)
+                {
+                    errors.Add($"{target.Path}: {TlsFunctions.SymbolOf(function.Function)} probe: {freeError}");
+                    continue;
+                }
+
+                _links.Add(free);
+                attached.Add(function.Function);
+                continue;
+            }
+
             // Return probe first: a call is only seen at entry once its return is sure to be seen too, so the
             // per-thread "in a TLS call" state can never be left behind by a call already running at attach time.
             var exit = AttachOne(_exit, target.OpenPath, function, retProbe: true, out var exitError);

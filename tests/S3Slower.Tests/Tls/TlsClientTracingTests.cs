@@ -108,12 +108,17 @@ public sealed class TlsClientTracingTests(TlsServerFixture server)
     [Fact]
     public async Task DotnetHttpClientOverMemoryBiosIsKeyedBySsl()
     {
-        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true };
-        using var client = new HttpClient(handler);
-        using var response = await client.GetAsync(new Uri(server.Url("/bucket/dotnet-key")));
-        await response.Content.ReadAsByteArrayAsync();
+        var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true };
+        using (var client = new HttpClient(handler))
+        {
+            using var response = await client.GetAsync(new Uri(server.Url("/bucket/dotnet-key")));
+            await response.Content.ReadAsByteArrayAsync();
+            AssertOneRequest(Environment.ProcessId, "GET /bucket/dotnet-key HTTP/1.1", expectSocket: false);
+        }
 
-        AssertOneRequest(Environment.ProcessId, "GET /bucket/dotnet-key HTTP/1.1", expectSocket: false);
+        // No socket to close(): the SSL_free of the disposed SslStream ends the SSL-keyed connection.
+        var conn = server.Harness.RecordsOf(Environment.ProcessId).Single(r => r.Kind == RawRecord.KindWrite).ConnId;
+        Assert.Contains(server.Harness.RecordsOf(Environment.ProcessId), r => r.Kind == RawRecord.KindClose && r.ConnId == conn && r.IsTls);
     }
 
     [Fact]

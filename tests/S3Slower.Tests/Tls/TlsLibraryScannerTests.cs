@@ -35,14 +35,14 @@ public sealed class TlsLibraryScannerTests : IDisposable
 
         Assert.Equal(3, targets.Count);
         Assert.Equal(
-            [TlsFunction.SslWrite, TlsFunction.SslWriteEx, TlsFunction.SslRead, TlsFunction.SslReadEx],
+            [TlsFunction.SslWrite, TlsFunction.SslWriteEx, TlsFunction.SslRead, TlsFunction.SslReadEx, TlsFunction.SslFree],
             targets["/usr/bin/node"].Functions.Select(f => f.Function));
         var aws = targets["/opt/aws-cli/v2/2.15.0/dist/libssl.so.3"];
         Assert.Equal(bundled, aws.OpenPath);
         Assert.Equal([(TlsFunction.SslWrite, 0x1000UL), (TlsFunction.SslWriteEx, 0x1020UL), (TlsFunction.SslRead, 0x1010UL)],
             aws.Functions.Select(f => (f.Function, f.FileOffset)));
         Assert.Equal(
-            [TlsFunction.GnutlsRecordSend, TlsFunction.GnutlsRecordRecv],
+            [TlsFunction.GnutlsRecordSend, TlsFunction.GnutlsRecordRecv, TlsFunction.GnutlsDeinit],
             targets["/home/u/venv/lib/my lib (copy).so"].Functions.Select(f => f.Function));
         Assert.Equal(["/tmp/.libssl-replaced.so"], skipped);
     }
@@ -78,8 +78,8 @@ public sealed class TlsLibraryScannerTests : IDisposable
         var targets = new TlsLibraryScanner().ScanSystem(LdSoCache.Read(), TlsLibraryScanner.DefaultLibraryDirectories);
 
         Assert.Equal(2, targets.Count);
-        Assert.Contains(targets, t => t.Path.EndsWith("libssl.so.3", StringComparison.Ordinal) && t.Functions.Count == 4);
-        Assert.Contains(targets, t => t.Path.EndsWith("libgnutls.so.30", StringComparison.Ordinal) && t.Functions.Count == 2);
+        Assert.Contains(targets, t => t.Path.EndsWith("libssl.so.3", StringComparison.Ordinal) && t.Functions.Count == 5);
+        Assert.Contains(targets, t => t.Path.EndsWith("libgnutls.so.30", StringComparison.Ordinal) && t.Functions.Count == 3);
     }
 
     [Fact]
