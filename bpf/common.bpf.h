@@ -14,11 +14,18 @@
 #define S3S_AF_INET 2
 #define S3S_AF_INET6 10
 
+/* Keeps a syscall's arguments from entry to exit on the calling thread. */
+#define s3s_stash_put(value) do { \
+	struct s3s_stash *slot = bpf_task_storage_get(&stash, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE); \
+	if (slot) \
+		*slot = (value); \
+} while (0)
+
 _Static_assert(sizeof(struct s3s_record) == 96, "record layout is mirrored in collector/Bpf/KernelRecord.cs");
 
 /* Syscall arguments kept from entry to exit, per thread. */
 struct s3s_stash {
-	__u64 enter_ns;
+	__u64 enter_ns; /* 0: no syscall of interest in flight on this thread */
 	__u64 buf; /* buffer, iovec array or user_msghdr, per `op` */
 	__u32 fd;
 	__u16 op;
@@ -37,10 +44,11 @@ struct {
 	__type(value, struct s3s_conn);
 } conns SEC(".maps") __weak;
 
+/* Per-thread storage: an exit that finds nothing (every unrelated syscall) costs a pointer load, not a hash lookup. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, S3S_MAX_INFLIGHT);
-	__type(key, __u32); /* tid */
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct s3s_stash);
 } stash SEC(".maps") __weak;
 

@@ -32,20 +32,19 @@ static __always_inline int on_write_enter(__u32 fd, __u64 buf, __u16 op)
 	}
 
 	struct s3s_stash st = { .enter_ns = bpf_ktime_get_ns(), .buf = buf, .fd = fd, .op = op, .flags = flags };
-	bpf_map_update_elem(&stash, &tid, &st, BPF_ANY);
+	s3s_stash_put(st);
 	return 0;
 }
 
 static __always_inline int on_write_exit(__s64 ret)
 {
-	__u64 now = bpf_ktime_get_ns();
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32, tid = (__u32)id;
-	struct s3s_stash *found = bpf_map_lookup_elem(&stash, &tid);
-	if (!found)
+	struct s3s_stash *found = bpf_task_storage_get(&stash, bpf_get_current_task_btf(), 0, 0);
+	if (!found || !found->enter_ns)
 		return 0;
+	__u64 now = bpf_ktime_get_ns();
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct s3s_stash st = *found;
-	bpf_map_delete_elem(&stash, &tid);
+	found->enter_ns = 0;
 	if (ret <= 0)
 		return 0;
 
