@@ -5,8 +5,11 @@ namespace S3Slower.Bench.Infrastructure;
 /// <summary>Reads sums out of the Prometheus text exposition format.</summary>
 internal static class PrometheusText
 {
-    /// <summary>Sum of every sample of <paramref name="metric"/> (all label sets); null when the metric has no sample.</summary>
-    public static double? Sum(string exposition, string metric)
+    /// <summary>
+    /// Sum of every sample of <paramref name="metric"/> (all label sets, or only those containing the label pair
+    /// <paramref name="label"/>, e.g. <c>comm="wrk"</c>); null when the metric has no such sample.
+    /// </summary>
+    public static double? Sum(string exposition, string metric, string? label = null)
     {
         double sum = 0;
         bool found = false;
@@ -22,6 +25,11 @@ internal static class PrometheusText
             if (rest.IsEmpty || (rest[0] != '{' && rest[0] != ' '))
             {
                 continue; // another metric sharing the prefix, e.g. _total vs _total_bytes
+            }
+
+            if (label is not null && !rest.Contains(label, StringComparison.Ordinal))
+            {
+                continue;
             }
 
             int space = rest.LastIndexOf(' ');

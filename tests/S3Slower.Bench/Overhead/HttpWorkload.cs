@@ -20,6 +20,8 @@ internal sealed class HttpWorkload : IWorkload
 
     public string Name { get; }
 
+    public string Comm => "wrk";
+
     public string Unit => "req/s";
 
     public double Target { get; }

@@ -12,5 +12,8 @@ internal interface IWorkload
     /// <summary>True when every unit of work is an S3 request the collector must report.</summary>
     bool ProducesRequests { get; }
 
+    /// <summary>The kernel comm of the process whose requests are counted: the collector traces the whole host, and other processes may make S3 requests meanwhile.</summary>
+    string Comm { get; }
+
     Task<Measurement> RunAsync();
 }

@@ -112,7 +112,7 @@ internal static class OverheadBenchmark
                     continue;
                 }
 
-                var before = await CountsAsync(aggregator);
+                var before = await CountsAsync(aggregator, workload.Comm);
                 var collector = await CollectorHost.StartAsync(aggregator, directory.File($"collector-{workload.Name}-{round}.log"));
                 Measurement run;
                 var collectorCpu = ProcessCpu.Used(collector.Pid);
@@ -129,21 +129,21 @@ internal static class OverheadBenchmark
                     int exit = await collector.StopAsync(TimeSpan.FromSeconds(30));
                     if (exit != 0)
                     {
-                        Console.WriteLine($"    collector exited with {exit}: {collector.Tail(5)}");
+                        Console.WriteLine($"    collector exited with {exit}{(exit == 143 ? " (= died of SIGTERM instead of draining)" : "")}; log tail: {collector.Tail(3).ReplaceLineEndings(" | ")}");
                     }
 
                     await collector.DisposeAsync();
                 }
 
-                var after = await SettledCountsAsync(aggregator);
+                var after = await SettledCountsAsync(aggregator, workload.Comm);
                 long requests = (long)(after.Requests - before.Requests);
                 traced.Add(run.Rate);
                 lost += after.Lost - before.Lost;
                 counted += requests;
                 wrkRequests += run.Requests ?? 0;
                 string check = workload.ProducesRequests
-                    ? FormattableString.Invariant($"; wrk completed {run.Requests:N0}, aggregator counted {requests:N0}, lost {after.Lost - before.Lost:N0}")
-                    : FormattableString.Invariant($"; aggregator counted {requests:N0} S3 requests (expected 0), lost {after.Lost - before.Lost:N0}");
+                    ? FormattableString.Invariant($"; wrk completed {run.Requests:N0}, aggregator counted {requests:N0} (comm={workload.Comm}), lost {after.Lost - before.Lost:N0}")
+                    : FormattableString.Invariant($"; aggregator counted {requests:N0} S3 requests of comm={workload.Comm} (expected 0), lost {after.Lost - before.Lost:N0}");
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {round + 1} traced:   {run.Rate,12:N0} {workload.Unit}{check}"));
                 Console.WriteLine($"    {cpu}");
             }
@@ -176,21 +176,21 @@ internal static class OverheadBenchmark
             $"CPU during the run: collector {(ca - cb).TotalSeconds / seconds:P1} of one core, aggregator {(aa - ab).TotalSeconds / seconds:P1} of one core");
     }
 
-    private static async Task<(double Requests, double Lost)> CountsAsync(AggregatorHost aggregator)
+    private static async Task<(double Requests, double Lost)> CountsAsync(AggregatorHost aggregator, string comm)
     {
         string text = await aggregator.Scraper.TryScrapeAsync(CancellationToken.None)
             ?? throw new InvalidOperationException($"the aggregator's /metrics did not answer:\n{aggregator.Process.Tail()}");
-        return (PrometheusText.Sum(text, "s3slower_requests_total") ?? 0, PrometheusText.Sum(text, "s3slower_events_lost_total") ?? 0);
+        return (PrometheusText.Sum(text, "s3slower_requests_total", $"comm=\"{comm}\"") ?? 0, PrometheusText.Sum(text, "s3slower_events_lost_total") ?? 0);
     }
 
     /// <summary>The collector has drained when it exits, but the metrics may trail the ack; wait for two equal scrapes.</summary>
-    private static async Task<(double Requests, double Lost)> SettledCountsAsync(AggregatorHost aggregator)
+    private static async Task<(double Requests, double Lost)> SettledCountsAsync(AggregatorHost aggregator, string comm)
     {
-        var last = await CountsAsync(aggregator);
+        var last = await CountsAsync(aggregator, comm);
         for (int i = 0; i < 20; i++)
         {
             await Task.Delay(250);
-            var now = await CountsAsync(aggregator);
+            var now = await CountsAsync(aggregator, comm);
             if (now == last)
             {
                 return now;

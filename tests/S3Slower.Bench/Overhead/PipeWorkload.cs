@@ -12,6 +12,8 @@ internal sealed class PipeWorkload : IWorkload
 
     public string Name => "pipe";
 
+    public string Comm => "s3slower-bench";
+
     public string Unit => "ops/s";
 
     public double Target => 0.99;
