@@ -55,6 +55,66 @@ public sealed class LiveTracingTests
         Assert.InRange(events[0].RequestStartNs, now - 60_000_000_000, now);
     }
 
+    [Fact]
+    public async Task LastRequestOfAnIdlePooledConnectionIsReportedBeforeTheConnectionCloses()
+    {
+        if (!IsRoot)
+        {
+            return;
+        }
+
+        using var server = new TinyHttpServer();
+        var sink = new CollectingSink();
+        using TracingSession session = TracingSession.Start(new TraceOptions { Comms = ["python3"] }, sink, TextWriter.Null);
+
+        // The client keeps its connection open for 4 s after reading the response.
+        string script = "import http.client,sys,time\n" +
+                        $"c=http.client.HTTPConnection('127.0.0.1',{server.Port})\n" +
+                        "c.request('GET','/bucket/idle',headers={'x-amz-date':'20250101T000000Z'})\n" +
+                        "r=c.getresponse();r.read();print('read',flush=True);time.sleep(4);c.close()\n";
+        var start = new ProcessStartInfo("python3") { RedirectStandardOutput = true };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(script);
+        using Process client = Process.Start(start)!;
+        Assert.Equal("read", await client.StandardOutput.ReadLineAsync());
+        var sinceRead = Stopwatch.StartNew();
+        await WaitForAsync(() => !sink.Events.IsEmpty);
+        Assert.False(client.HasExited, "the request must be reported while the connection is still open");
+        Assert.True(sinceRead.Elapsed < TimeSpan.FromSeconds(2), $"reported {sinceRead.Elapsed} after the response was read");
+        RequestEvent e = Assert.Single(sink.Events);
+        Assert.Equal("/bucket/idle", e.Target);
+        Assert.Equal(TinyHttpServer.Body.Length, e.ResponseBodyBytes);
+        client.Kill();
+    }
+
+    [Fact]
+    public async Task HttpLookingBytesOnAPipeAreNotARequest()
+    {
+        if (!IsRoot)
+        {
+            return;
+        }
+
+        using var server = new TinyHttpServer();
+        var sink = new CollectingSink();
+        using (TracingSession session = TracingSession.Start(new TraceOptions { Comms = ["curl", "sh", "cat"], AllHttp = true }, sink, TextWriter.Null))
+        {
+            var sh = new ProcessStartInfo("sh");
+            sh.ArgumentList.Add("-c");
+            sh.ArgumentList.Add("for i in 1 2 3; do printf 'GET /pipe HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' | cat > /dev/null; done");
+            using (Process pipe = Process.Start(sh)!)
+            {
+                await pipe.WaitForExitAsync();
+            }
+
+            // Positive control in the same session: a real socket request is seen.
+            await RunCurlAsync("-s", "-o", "/dev/null", $"http://127.0.0.1:{server.Port}/socket");
+            await WaitForAsync(() => !sink.Events.IsEmpty);
+        }
+
+        Assert.Equal("/socket", Assert.Single(sink.Events).Target);
+    }
+
     private static async Task RunCurlAsync(params string[] args)
     {
         var start = new ProcessStartInfo("curl") { RedirectStandardOutput = true, RedirectStandardError = true };
