@@ -12,7 +12,7 @@ namespace S3Slower.Bench.Ipc;
 /// </summary>
 internal static class IpcPairBenchmark
 {
-    public static (double EventsPerSecond, long Received) Run(IIpcCodec codec, int connections, long events)
+    public static (double EventsPerSecond, long Received, double CpuNsPerEvent) Run(IIpcCodec codec, int connections, long events)
     {
         using var directory = new TempDirectory("s3sb-ipc-");
         string path = directory.File("pair.sock");
@@ -36,6 +36,7 @@ internal static class IpcPairBenchmark
         long[] received = new long[connections];
         long perConnection = events / connections;
         var threads = new List<Thread>();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var watch = Stopwatch.StartNew();
         for (int i = 0; i < connections; i++)
         {
@@ -55,13 +56,14 @@ internal static class IpcPairBenchmark
         threads.ForEach(t => t.Start());
         threads.ForEach(t => t.Join());
         var elapsed = watch.Elapsed;
+        var cpuUsed = Process.GetCurrentProcess().TotalProcessorTime - cpu;
         foreach (var client in clients)
         {
             client.Dispose();
         }
 
         long total = received.Sum();
-        return (total / elapsed.TotalSeconds, total);
+        return (total / elapsed.TotalSeconds, total, cpuUsed.TotalNanoseconds / Math.Max(1, total));
     }
 
     private static void WarmUp(IIpcCodec codec, RequestEvent[] pool)

@@ -14,16 +14,18 @@ internal static class NaiveJsonComparison
         Console.WriteLine("  Measures serialize + send + receive + deserialize; NO aggregation (the real aggregator only speaks MessagePack).");
         IIpcCodec[] codecs = [new MessagePackBatchCodec(), new JsonPerEventCodec()];
         var rates = new double[codecs.Length];
+        var cpu = new double[codecs.Length];
         bool ok = true;
         for (int i = 0; i < codecs.Length; i++)
         {
-            var (rate, received) = IpcPairBenchmark.Run(codecs[i], connections, events);
+            var (rate, received, cpuPerEvent) = IpcPairBenchmark.Run(codecs[i], connections, events);
             rates[i] = rate;
+            cpu[i] = cpuPerEvent;
             ok &= received == events;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {codecs[i].Description}: {rate,12:N0} events/s ({received:N0} decoded{(received == events ? "" : ", MISMATCH")})"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {codecs[i].Description}: {rate,12:N0} events/s, {cpuPerEvent,7:N0} ns CPU/event (sender + receiver) ({received:N0} decoded{(received == events ? "" : ", MISMATCH")})"));
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  RESULT:  MessagePack frames / naive JSON = {rates[0] / rates[1]:0.0}x"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  RESULT:  MessagePack frames / naive JSON = {rates[0] / rates[1]:0.0}x in events/s, {cpu[1] / cpu[0]:0.0}x less CPU per event"));
         return ok ? 0 : 1;
     }
 }
