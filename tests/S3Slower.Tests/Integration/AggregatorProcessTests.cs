@@ -76,7 +76,7 @@ public sealed class AggregatorProcessTests
         Assert.True(exit == 0, output);
         Assert.Contains("s3slower_events_received_total 600", metrics, StringComparison.Ordinal);
         Assert.Equal(600, SumOf(metrics, "s3slower_requests_total{"));
-        Assert.Equal(30, SumOf(metrics, "s3slower_request_errors_total{"));
+        Assert.Equal(60, SumOf(metrics, "s3slower_request_errors_total{"));
         Assert.Contains("s3slower_events_lost_total{collector=\"synthetic-host\",reason=\"ring_buffer_full\"} 4", metrics, StringComparison.Ordinal);
         Assert.Contains("error_code=\"SlowDown\"", metrics, StringComparison.Ordinal);
 
