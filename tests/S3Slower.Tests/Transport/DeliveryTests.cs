@@ -97,8 +97,7 @@ public sealed class DeliveryTests : IDisposable
         // Second aggregator knows (as from its operations log) what the first stored.
         var second = Channel.CreateUnbounded<IngestBatch>();
         using var secondLife = CancellationTokenSource.CreateLinkedTokenSource(_timeout.Token);
-        var secondIngest = StartIngest(second.Writer, secondLife.Token, out var secondServing);
-        secondIngest.Recover(new Dictionary<string, ulong> { [client.CollectorId] = (ulong)stored.Count });
+        var secondIngest = StartIngest(second.Writer, secondLife.Token, out var secondServing, new Dictionary<string, ulong> { [client.CollectorId] = (ulong)stored.Count });
         await secondIngest.Listening;
 
         var rest = await ReceiveAsync(second.Reader, 1200, store: true);
@@ -163,9 +162,15 @@ public sealed class DeliveryTests : IDisposable
         await serving;
     }
 
-    private IngestService StartIngest(ChannelWriter<IngestBatch> writer, CancellationToken token, out Task serving)
+    private IngestService StartIngest(ChannelWriter<IngestBatch> writer, CancellationToken token, out Task serving, IReadOnlyDictionary<string, ulong>? recovered = null)
     {
         var ingest = new IngestService(new IngestOptions(SocketPath, null), writer, new SelfMetrics(), NullLogger.Instance);
+        if (recovered is not null)
+        {
+            // As the host does: what the operations log holds is known before the socket accepts anyone.
+            ingest.Recover(recovered);
+        }
+
         serving = Task.Run(() => ingest.RunAsync(token));
         return ingest;
     }
