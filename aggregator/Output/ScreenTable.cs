@@ -18,7 +18,7 @@ public sealed class ScreenTable
 
     public void Add(string comm, int pid, string operation, int? partNumber, int status, long requestBytes, long responseBytes, long totalNs)
     {
-        var key = new RowKey(comm, pid, operation, partNumber);
+        var key = new RowKey(Printable(comm), pid, operation, partNumber);
         lock (_lock)
         {
             if (!_rows.TryGetValue(key, out var row))
@@ -74,6 +74,18 @@ public sealed class ScreenTable
 
     private static string FormatRow(params string[] c) => string.Create(CultureInfo.InvariantCulture,
         $"{c[0],-8} {Fit(c[1], 16),-16} {c[2],-7} {Fit(c[3], 24),-24} {c[4],6} {c[5],9} {c[6],9} {c[7],9} {c[8],9} {c[9],6} {c[10],12} {c[11],12}");
+
+    // A process picks its own name: escape sequences in it must not reach the operator's terminal.
+    private static string Printable(string s) =>
+        s.AsSpan().ContainsAnyInRange('\u0000', '\u001f') || s.Contains('\u007f', StringComparison.Ordinal)
+            ? string.Create(s.Length, s, static (dst, src) =>
+            {
+                for (int i = 0; i < src.Length; i++)
+                {
+                    dst[i] = char.IsControl(src[i]) ? '?' : src[i];
+                }
+            })
+            : s;
 
     private static string Fit(string s, int width) => s.Length <= width ? s : s[..width];
 

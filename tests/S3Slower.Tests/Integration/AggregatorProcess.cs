@@ -59,7 +59,9 @@ internal sealed class AggregatorProcess : IAsyncDisposable
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
-    public static async Task<AggregatorProcess> StartAsync(params string[] extraArgs)
+    public static Task<AggregatorProcess> StartAsync(params string[] extraArgs) => StartAsync(new Dictionary<string, string>(), extraArgs);
+
+    public static async Task<AggregatorProcess> StartAsync(IReadOnlyDictionary<string, string> environment, params string[] extraArgs)
     {
         string dir = System.IO.Directory.CreateTempSubdirectory("s3slower-agg-").FullName;
         string socket = Path.Combine(dir, "s.sock");
@@ -79,6 +81,11 @@ internal sealed class AggregatorProcess : IAsyncDisposable
         psi.Environment.Remove("LISTEN_FDS");
         psi.Environment.Remove("LISTEN_PID");
         psi.Environment.Remove("NOTIFY_SOCKET");
+        foreach (var (name, value) in environment)
+        {
+            psi.Environment[name] = value;
+        }
+
         var agg = new AggregatorProcess(Process.Start(psi)!, dir, socket, port);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (!File.Exists(socket))

@@ -113,6 +113,35 @@ public sealed class AggregatorProcessTests
     }
 
     [Fact]
+    public async Task NotifiesSystemdReadyWatchdogAndStopping()
+    {
+        string dir = Directory.CreateTempSubdirectory("s3slower-notify-").FullName;
+        string notifyPath = Path.Combine(dir, "notify");
+        using var notify = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Unspecified);
+        notify.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(notifyPath));
+        var env = new Dictionary<string, string> { ["NOTIFY_SOCKET"] = notifyPath, ["WATCHDOG_USEC"] = "1000000" };
+        await using var agg = await AggregatorProcess.StartAsync(env, "-d", "jsonl");
+        var seen = new List<string>();
+        var buffer = new byte[256];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (!(seen.Contains("READY=1") && seen.Contains("WATCHDOG=1")))
+        {
+            int n = await notify.ReceiveAsync(buffer, System.Net.Sockets.SocketFlags.None, timeout.Token);
+            seen.Add(System.Text.Encoding.ASCII.GetString(buffer, 0, n));
+        }
+
+        agg.Signal(SigTerm);
+        while (!seen.Contains("STOPPING=1"))
+        {
+            int n = await notify.ReceiveAsync(buffer, System.Net.Sockets.SocketFlags.None, timeout.Token);
+            seen.Add(System.Text.Encoding.ASCII.GetString(buffer, 0, n));
+        }
+
+        Assert.Equal(0, await agg.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Fact]
     public async Task EndpointIsRateLimitedPerClient()
     {
         await using var agg = await AggregatorProcess.StartAsync("-d", "prometheus");
