@@ -10,6 +10,7 @@ internal sealed class ChildProcess : IAsyncDisposable
     private readonly List<string> _stderr = [];
 
     private readonly bool _keepStdout;
+    private int _disposed;
 
     private ChildProcess(Process process, string name, bool keepStdout)
     {
@@ -106,6 +107,11 @@ internal sealed class ChildProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         if (!_process.HasExited)
         {
             try
