@@ -42,7 +42,7 @@ internal static class Program
             Console.Error.WriteLine($"s3slower-collector: {ex.Message}");
             return UsageError;
         }
-        catch (Exception ex) when (ex is Bpf.BpfException or IOException or InvalidOperationException or UnauthorizedAccessException or NotSupportedException or TimeoutException)
+        catch (Exception ex) when (ex is Bpf.BpfException or Tls.TlsSetupException or IOException or InvalidOperationException or UnauthorizedAccessException or NotSupportedException or TimeoutException)
         {
             Console.Error.WriteLine($"s3slower-collector: {ex.Message}");
             return 1;

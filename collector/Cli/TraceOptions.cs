@@ -20,4 +20,10 @@ public sealed record TraceOptions
 
     /// <summary>A response of unknown length ends after this much silence on its connection.</summary>
     public TimeSpan IdleFlush { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Extra TLS libraries or binaries to attach uprobes to.</summary>
+    public IReadOnlyList<string> TlsLibraries { get; init; } = [];
+
+    /// <summary>Plain HTTP only: no TLS uprobes.</summary>
+    public bool NoTls { get; init; }
 }

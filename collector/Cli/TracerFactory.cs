@@ -16,6 +16,8 @@ internal static class TracerFactory
                 AllHttp = settings.AllHttp,
                 Debug = settings.Debug,
                 RingBufferMiB = settings.RingBufferMiB,
+                TlsLibraries = settings.TlsLibraries,
+                NoTls = settings.NoTls,
             },
             sink,
             log);

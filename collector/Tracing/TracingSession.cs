@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using S3Slower.Collector.Bpf;
 using S3Slower.Collector.Cli;
+using S3Slower.Collector.Tls;
 using S3Slower.Collector.Transport;
 
 namespace S3Slower.Collector.Tracing;
@@ -23,6 +24,7 @@ public sealed unsafe class TracingSession : IDisposable
     private readonly RequestAssembler _assembler;
     private readonly MonotonicClock _clock = new();
     private readonly Thread _poller;
+    private TlsTracer? _tls;
     private GCHandle _self;
     private nint _ringBuffer;
     private volatile bool _stopping;
@@ -66,6 +68,7 @@ public sealed unsafe class TracingSession : IDisposable
             session = new TracingSession(bpf, options, sink, log);
             session.OpenRingBuffer();
             bpf.AttachTracepoints();
+            session._tls = options.NoTls ? null : TlsTracer.Start(new TlsTracerOptions(options.TlsLibraries, Debug: options.Debug), bpf.Handle, log);
             session._poller.Start();
             return session;
         }
@@ -93,6 +96,11 @@ public sealed unsafe class TracingSession : IDisposable
         {
             output.WriteLine($"  {p.Name,-22} id {p.KernelId,-6} {p.Hook}");
         }
+
+        foreach (string line in _tls?.Describe() ?? [])
+        {
+            output.WriteLine(line);
+        }
     }
 
     public void Dispose()
@@ -108,6 +116,7 @@ public sealed unsafe class TracingSession : IDisposable
             _poller.Join();
         }
 
+        _tls?.Dispose();
         _bpf.Dispose(); // detaches first: nothing new arrives while the last requests are flushed
         if (_ringBuffer != 0)
         {
