@@ -182,7 +182,7 @@ public sealed class EventProcessor : IDisposable
         {
             var record = ToRecord(collector, seq, e, request, timing);
             _json.Reset();
-            JsonSerializer.Serialize(_json, record, OutputJsonContext.Default.OperationRecord);
+            OperationRecordWriter.Write(_json, record);
             _json.Flush();
             _render.Write(NewLine);
         }
