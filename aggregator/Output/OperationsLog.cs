@@ -68,13 +68,68 @@ public sealed class OperationsLog : IDisposable
     private FileStream Open()
     {
         Directory.CreateDirectory(_directory);
-        return new FileStream(Path, new FileStreamOptions
+        var stream = new FileStream(Path, new FileStreamOptions
         {
-            Mode = FileMode.Append,
-            Access = FileAccess.Write,
+            Mode = FileMode.OpenOrCreate,
+            Access = FileAccess.ReadWrite,
             Share = FileShare.Read,
             BufferSize = 0,
         });
+        try
+        {
+            CutTornLastLine(stream);
+            stream.Seek(0, SeekOrigin.End);
+            return stream;
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A crash in the middle of a write (kill -9, power loss) leaves a last line without its newline. That record was
+    /// never acknowledged, so the collector resends it; appending after the fragment would glue the next record onto
+    /// it and make both unreadable. Cut the file back to its last complete line.
+    /// </summary>
+    private void CutTornLastLine(FileStream stream)
+    {
+        long length = stream.Length;
+        if (length == 0)
+        {
+            return;
+        }
+
+        Span<byte> last = stackalloc byte[1];
+        stream.Seek(length - 1, SeekOrigin.Begin);
+        stream.ReadExactly(last);
+        if (last[0] == (byte)'\n')
+        {
+            return;
+        }
+
+        var buffer = new byte[64 * 1024];
+        long end = length;
+        while (end > 0)
+        {
+            int chunk = (int)Math.Min(buffer.Length, end);
+            stream.Seek(end - chunk, SeekOrigin.Begin);
+            stream.ReadExactly(buffer, 0, chunk);
+            int newline = Array.LastIndexOf(buffer, (byte)'\n', chunk - 1, chunk);
+            if (newline >= 0)
+            {
+                long keep = end - chunk + newline + 1;
+                _logger.LogWarning("{Path} ended with a torn line ({Bytes} bytes, from an interrupted write); cut it off", Path, length - keep);
+                stream.SetLength(keep);
+                return;
+            }
+
+            end -= chunk;
+        }
+
+        _logger.LogWarning("{Path} held only a torn line ({Bytes} bytes); cut it off", Path, length);
+        stream.SetLength(0);
     }
 
     // A short write leaves half a line; cut it off so the retry appends whole lines only.
