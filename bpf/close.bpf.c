@@ -8,7 +8,10 @@ SEC("tracepoint/syscalls/sys_enter_close")
 int s3s_enter_close(struct trace_event_raw_sys_enter *ctx)
 {
 	__u32 fd = ctx->args[0];
-	struct s3s_conn_key key = { .tgid = bpf_get_current_pid_tgid() >> 32, .kind = S3S_CONN_KEY_FD, .id = fd };
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (!s3s_tgid_marked(tgid))
+		return 0;
+	struct s3s_conn_key key = { .tgid = tgid, .kind = S3S_CONN_KEY_FD, .id = fd };
 	struct s3s_conn *conn = bpf_map_lookup_elem(&conns, &key);
 	if (!conn)
 		return 0;

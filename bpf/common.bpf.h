@@ -101,6 +101,33 @@ struct {
 	__type(value, __u8);
 } comm_filter SEC(".maps") __weak;
 
+/*
+ * One bit per tgid: set once the process had a traced connection. Reads of every other process stop at this bit: an
+ * array lookup the verifier inlines, no hash. A reused pid only costs its new owner the full path (a false positive).
+ */
+#define S3S_TGID_BITS (1u << 22) /* PID_MAX_LIMIT */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, S3S_TGID_BITS / 64);
+	__type(key, __u32);
+	__type(value, __u64);
+} tgid_bits SEC(".maps") __weak;
+
+static __always_inline bool s3s_tgid_marked(__u32 tgid)
+{
+	__u32 word = tgid / 64;
+	__u64 *bits = bpf_map_lookup_elem(&tgid_bits, &word);
+	return bits && (*bits & (1ULL << (tgid % 64)));
+}
+
+static __always_inline void s3s_mark_tgid(__u32 tgid)
+{
+	__u32 word = tgid / 64;
+	__u64 *bits = bpf_map_lookup_elem(&tgid_bits, &word);
+	if (bits && !(*bits & (1ULL << (tgid % 64))))
+		__sync_fetch_and_or(bits, 1ULL << (tgid % 64));
+}
+
 /* True when the current process may be traced at all: the cheapest test, done first. */
 static __always_inline bool s3s_process_wanted(__u32 tgid)
 {
@@ -131,6 +158,23 @@ static __always_inline struct file *s3s_file_of(__u32 fd)
 		return NULL;
 	bpf_core_read(&file, sizeof(file), &fds[fd]);
 	return file;
+}
+
+/*
+ * The first test of every write: is `fd` a socket? The task's fd table is reached through BTF pointers (plain loads),
+ * only the slot and the inode mode need probe reads.
+ */
+static __always_inline bool s3s_fd_is_socket(__u32 fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = task->files->fdt;
+	struct file *file = NULL;
+	if (fd >= fdt->max_fds)
+		return false;
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fdt->fd[fd]) || !file)
+		return false;
+	umode_t mode = BPF_CORE_READ(file, f_inode, i_mode);
+	return (mode & S3S_S_IFMT) == S3S_S_IFSOCK;
 }
 
 /* Only called when a write looks like an HTTP request on an unknown fd: not on the hot path. */

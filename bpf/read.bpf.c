@@ -6,6 +6,9 @@ static __always_inline int on_read_enter(__u32 fd, __u64 buf, __u16 op)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
+	/* Reads of processes without a traced connection stop here, before any hash lookup. */
+	if (!s3s_tgid_marked(tgid))
+		return 0;
 	struct s3s_conn_key key = { .tgid = tgid, .kind = S3S_CONN_KEY_FD, .id = fd };
 	struct s3s_conn *conn = bpf_map_lookup_elem(&conns, &key);
 	if (!conn || (conn->flags & S3S_CONN_TLS))

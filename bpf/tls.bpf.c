@@ -127,6 +127,7 @@ static __always_inline void tls_on_write(struct s3s_tls_call *call, struct s3s_c
 				s3s_read_peer(sock, &fresh.peer);
 		}
 		bpf_map_update_elem(&conns, key, &fresh, BPF_ANY);
+		s3s_mark_tgid(key->tgid); /* the syscall programs skip processes without the mark (close among them) */
 		conn = bpf_map_lookup_elem(&conns, key);
 		if (!conn)
 			return;

@@ -9,12 +9,16 @@ static __always_inline int on_write_enter(__u32 fd, __u64 buf, __u16 op)
 	__u32 tgid = id >> 32, tid = (__u32)id;
 	if (!s3s_process_wanted(tgid))
 		return 0;
+	/* Pipes, files, terminals: most writes on a host end here. Requests and TLS ciphertext go to sockets only. */
+	if (!s3s_fd_is_socket(fd))
+		return 0;
 	/* Ciphertext written inside SSL_write & co.: it tells the TLS stream its socket and is never a request. */
 	if (s3s_tls_sandwich(tid, fd))
 		return 0;
 
 	struct s3s_conn_key key = { .tgid = tgid, .kind = S3S_CONN_KEY_FD, .id = fd };
-	struct s3s_conn *conn = bpf_map_lookup_elem(&conns, &key);
+	/* A process that never had a traced connection has none to look up. */
+	struct s3s_conn *conn = s3s_tgid_marked(tgid) ? bpf_map_lookup_elem(&conns, &key) : NULL;
 	__u16 flags = 0;
 	if (conn && (conn->flags & S3S_CONN_TLS))
 		return 0;
@@ -25,7 +29,7 @@ static __always_inline int on_write_enter(__u32 fd, __u64 buf, __u16 op)
 		    !bpf_probe_read_user(&head, sizeof(head), (void *)base) && s3s_is_method(head))
 			flags |= S3S_REC_METHOD;
 		if (!conn) {
-			if (!(flags & S3S_REC_METHOD) || !s3s_socket_of(fd))
+			if (!(flags & S3S_REC_METHOD))
 				return 0;
 			flags |= S3S_REC_NEW_CONN;
 		}
@@ -58,6 +62,7 @@ static __always_inline int on_write_exit(__s64 ret)
 		if (sock)
 			s3s_read_peer(sock, &fresh.peer);
 		bpf_map_update_elem(&conns, &key, &fresh, BPF_ANY);
+		s3s_mark_tgid(tgid);
 		conn = bpf_map_lookup_elem(&conns, &key);
 		if (!conn)
 			return 0;
