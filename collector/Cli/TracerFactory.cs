@@ -6,7 +6,7 @@ namespace S3Slower.Collector.Cli;
 /// <summary>Starts the eBPF tracing for the collector's settings.</summary>
 internal static class TracerFactory
 {
-    public static IDisposable Start(CollectorSettings settings, IEventSink sink, TextWriter log)
+    public static TracingSession Start(CollectorSettings settings, IEventSink sink, TextWriter log)
     {
         var session = TracingSession.Start(
             new TraceOptions

@@ -41,6 +41,12 @@ internal sealed class RequestAssembler
     /// <summary>Writes that looked like a request start but did not parse as one.</summary>
     public long SkippedUnparsed { get; private set; }
 
+    /// <summary>
+    /// Records for a connection whose request start was never seen (a collector restarted while the kernel kept
+    /// tracing, or a record lost in the ring buffer): dropped, never turned into an event.
+    /// </summary>
+    public long OrphanRecords { get; private set; }
+
     public int OpenConnections => _connections.Count;
 
     public void OnRecord(in KernelRecord record, ReadOnlySpan<byte> data)
@@ -124,6 +130,7 @@ internal sealed class RequestAssembler
         {
             if (!startsRequest)
             {
+                OrphanRecords++;
                 return;
             }
 
@@ -169,6 +176,7 @@ internal sealed class RequestAssembler
     {
         if (!_connections.TryGetValue(record.ConnectionId, out ConnectionTrack? conn))
         {
+            OrphanRecords++;
             return;
         }
 
@@ -176,6 +184,7 @@ internal sealed class RequestAssembler
         PendingRequest? pending = conn.Current;
         if (pending is null)
         {
+            OrphanRecords++;
             return;
         }
 

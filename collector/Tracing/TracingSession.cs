@@ -46,7 +46,17 @@ public sealed unsafe class TracingSession : IDisposable
     /// <summary>Requests published so far.</summary>
     public long Published => Volatile.Read(ref _published);
 
+    /// <summary>
+    /// Kernel records or requests the collector could not use: records too short for their header or copy length,
+    /// records whose handling threw, request heads that did not parse, and records of connections whose request start
+    /// was never seen (e.g. after a collector restart). Requests filtered out as not S3 are not counted (that is the
+    /// filter working). Safe to read from any thread.
+    /// </summary>
+    public long MalformedEvents => Interlocked.Read(ref _malformed) + Volatile.Read(ref _unparsed) + Volatile.Read(ref _orphans);
+
     private long _published;
+    private long _unparsed;
+    private long _orphans;
 
     /// <summary>Loads, configures and attaches the programs, then starts polling. Throws <see cref="BpfException"/> with a readable reason.</summary>
     public static TracingSession Start(TraceOptions options, IEventSink sink, TextWriter log)
@@ -206,6 +216,9 @@ public sealed unsafe class TracingSession : IDisposable
             ulong now = MonotonicClock.NowNs;
             _assembler.FlushIdle(now);
             Volatile.Write(ref _published, _assembler.Published);
+            Volatile.Write(ref _unparsed, _assembler.SkippedUnparsed);
+        Volatile.Write(ref _orphans, _assembler.OrphanRecords);
+            Volatile.Write(ref _orphans, _assembler.OrphanRecords);
             if (now >= nextCounters)
             {
                 nextCounters = now + CounterIntervalNs;
@@ -223,6 +236,8 @@ public sealed unsafe class TracingSession : IDisposable
         _ = Libbpf.RingBufferConsume(_ringBuffer);
         _assembler.FlushAll();
         Volatile.Write(ref _published, _assembler.Published);
+        Volatile.Write(ref _unparsed, _assembler.SkippedUnparsed);
+        Volatile.Write(ref _orphans, _assembler.OrphanRecords);
         ReportLost();
     }
 
@@ -248,13 +263,14 @@ public sealed unsafe class TracingSession : IDisposable
             }
             else
             {
-                session._malformed++;
+                Interlocked.Increment(ref session._malformed);
             }
         }
 #pragma warning disable CA1031 // an exception must not unwind into libbpf; the record is lost, the session goes on
         catch (Exception ex)
 #pragma warning restore CA1031
         {
+            Interlocked.Increment(ref session._malformed);
             session._log.WriteLine($"s3slower: dropped a kernel record: {ex.Message}");
         }
 
