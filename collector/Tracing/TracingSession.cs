@@ -217,7 +217,6 @@ public sealed unsafe class TracingSession : IDisposable
             _assembler.FlushIdle(now);
             Volatile.Write(ref _published, _assembler.Published);
             Volatile.Write(ref _unparsed, _assembler.SkippedUnparsed);
-        Volatile.Write(ref _orphans, _assembler.OrphanRecords);
             Volatile.Write(ref _orphans, _assembler.OrphanRecords);
             if (now >= nextCounters)
             {
