@@ -24,7 +24,10 @@ internal static class CollectorRunner
             return 0;
         }
 
-        var client = new AggregatorClient(settings.SocketPath, spool, Console.Error, TimeSpan.FromMilliseconds(5));
+        var client = new AggregatorClient(settings.SocketPath, spool, Console.Error, TimeSpan.FromMilliseconds(5))
+        {
+            MalformedEvents = () => (ulong)tracer.MalformedEvents,
+        };
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (settings.DurationSeconds is double seconds)
         {
@@ -32,7 +35,8 @@ internal static class CollectorRunner
         }
 
         Console.Error.WriteLine($"s3slower-collector: tracing; sending to {settings.SocketPath}");
-        using var sending = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // Not linked to the stop signal: forwarding must outlive it until the spool is drained.
+        using var sending = new CancellationTokenSource();
         var forwarding = client.RunAsync(sending.Token);
         try
         {
