@@ -1,7 +1,7 @@
 namespace S3Slower.EndToEnd.Infrastructure;
 
 /// <summary>A real S3 client of tests/clients and how to start its scenario.</summary>
-public sealed record TestClient(string Name, string File, IReadOnlyList<string> Args)
+public sealed record TestClient(string Name, string File, IReadOnlyList<string> Args, bool JitCompiled = false)
 {
     public static TestClient AwsCli { get; } = new("awscli", "bash", [Path.Combine(RepoPaths.Clients, "awscli_scenario.sh")]);
 
@@ -9,9 +9,9 @@ public sealed record TestClient(string Name, string File, IReadOnlyList<string> 
 
     public static TestClient Curl { get; } = new("curl", "bash", [Path.Combine(RepoPaths.Clients, "curl_scenario.sh")]);
 
-    public static TestClient NodeSdk { get; } = new("node", "node", [Path.Combine(RepoPaths.Clients, "node", "s3-scenario.js")]);
+    public static TestClient NodeSdk { get; } = new("node", "node", [Path.Combine(RepoPaths.Clients, "node", "s3-scenario.js")], JitCompiled: true);
 
-    public static TestClient DotnetSdk { get; } = new("dotnet", DotnetClientPath(), []);
+    public static TestClient DotnetSdk { get; } = new("dotnet", DotnetClientPath(), [], JitCompiled: true);
 
     private static string DotnetClientPath()
     {

@@ -36,19 +36,31 @@ function flush() {
   fs.appendFileSync(timingFile, JSON.stringify(record) + '\n');
 }
 
+// The request starts when its first bytes leave JavaScript: the stream handle's write methods are where node calls
+// into libuv (plain) or TLSWrap (TLS, which runs SSL_write) — not socket.write, after which node may buffer or cork
+// the headers while the SDK prepares the body.
+const HANDLE_WRITES = ['writev', 'writeBuffer', 'writeLatin1String', 'writeUtf8String', 'writeAsciiString', 'writeUcs2String'];
+
+function instrumentHandle(socket) {
+  const handle = socket._handle;
+  if (!handle || handle.__s3sTimed) return;
+  handle.__s3sTimed = true;
+  for (const name of HANDLE_WRITES) {
+    const original = handle[name];
+    if (typeof original !== 'function') continue;
+    handle[name] = function timedHandleWrite(...args) {
+      if (current && current.startNs === null) current.startNs = now();
+      return original.apply(this, args);
+    };
+  }
+}
+
 function instrument(socket, readyEvent) {
-  let readyNs = socket.connecting ? null : now();
-  socket.once(readyEvent, () => { readyNs = now(); if (current) current.new_connection = true; });
-  const write = socket.write;
-  socket.write = function timedWrite(...args) {
-    if (current && current.startNs === null) current.pendingWrite = true;
-    if (current && current.startNs === null && readyNs !== null) current.startNs = now();
-    return write.apply(this, args);
-  };
-  socket.on(readyEvent, () => {
-    if (current && current.startNs === null && current.pendingWrite) current.startNs = readyNs;
-  });
-  socket.on('data', () => { if (current && current.startNs !== null) current.endNs = now(); });
+  if (!socket.connecting) instrumentHandle(socket);
+  socket.once(readyEvent, () => { instrumentHandle(socket); if (current) current.new_connection = true; });
+  // First in line: the http client's own 'data' listener parses the chunk and runs the SDK's callbacks before later
+  // listeners, which would stamp the end after that work instead of at the read.
+  socket.prependListener('data', () => { if (current && current.startNs !== null) current.endNs = now(); });
   return socket;
 }
 
@@ -78,7 +90,7 @@ class TimedHandler extends NodeHttpHandler {
       part_number: partNumber ? Number(partNumber) : null,
       request_bytes: length ? Number(length[1]) : 0,
       start_unix_ns: String(BigInt(Date.now()) * 1000000n),
-      startNs: null, endNs: null, pendingWrite: false, new_connection: false,
+      startNs: null, endNs: null, new_connection: false,
       status: null, error_code: null, request_id: null, response_bytes: null,
     };
     const out = await super.handle(request, options);

@@ -1,0 +1,65 @@
+using System.Globalization;
+using S3Slower.EndToEnd.Infrastructure;
+
+namespace S3Slower.EndToEnd;
+
+/// <summary>
+/// `sudo ./s3slower run`, the one command a user types: the aggregator runs unprivileged, the collector as root, and
+/// Ctrl-C stops both after every traced request has reached the files.
+/// </summary>
+[Collection(PipelineCollection.Name)]
+[Trait("Category", "Pipeline")]
+public sealed class RunCommandTests(S3rverFixture s3)
+{
+    [Fact]
+    public async Task RunTracesRequestsAndWritesTheExportsOnCtrlC()
+    {
+        Assert.True(Environment.UserName == "root", "the run command loads eBPF programs: run the end-to-end tests as root");
+        using var work = new TempDirectory("run-command");
+        string output = Path.Combine(work.Path, "out");
+        string listen = "127.0.0.1:" + FreePort.Next().ToString(CultureInfo.InvariantCulture);
+        await using var run = ManagedProcess.Start(
+            "s3slower run",
+            RepoPaths.Binary("S3Slower.Collector", "s3slower-collector"),
+            ["run", "-d", "jsonl,json,prometheus", "--comm", "curl", "--output-dir", output, "--listen", listen],
+            env: new Dictionary<string, string> { ["S3SLOWER_AGGREGATOR"] = RepoPaths.Binary("S3Slower.Aggregator", "s3slower-aggregator") });
+        await run.WaitForLineAsync(l => l.Contains("tracing; sending to", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the collector tracing");
+
+        string bucket = "run-" + Guid.NewGuid().ToString("N")[..8];
+        var pids = new HashSet<int>
+        {
+            await CurlAsync("PUT", $"{s3.HttpEndpoint}/{bucket}"),
+            await CurlAsync("PUT", $"{s3.HttpEndpoint}/{bucket}/hello.txt", "--data-binary", "hello from run"),
+            await CurlAsync("GET", $"{s3.HttpEndpoint}/{bucket}/hello.txt"),
+        };
+
+        // Ctrl-C: the collector drains, then stops the aggregator, which writes aggregated.json.
+        run.Signal("INT");
+        int exit = await run.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(exit == 0, $"run exited with {exit}:\n{run.Output()}");
+
+        var traced = TracedOperation.ReadAll(Path.Combine(output, "operations.jsonl")).Where(o => pids.Contains(o.Pid)).ToList();
+        Assert.Equal(["CreateBucket", "PutObject", "GetObject"], traced.OrderBy(o => o.StartTime).Select(o => o.Operation));
+        Assert.All(traced, o => Assert.Equal(bucket, o.Bucket));
+        Assert.True(File.Exists(Path.Combine(output, "aggregated.json")), "no aggregated.json after Ctrl-C");
+
+        // The aggregator ran as an unprivileged user: it owns what it wrote.
+        await using var stat = ManagedProcess.Start("stat", "stat", ["-c", "%u", Path.Combine(output, "operations.jsonl")]);
+        Assert.Equal(0, await stat.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+        Assert.NotEqual("0", stat.StdoutLines.Single().Trim());
+    }
+
+    private static async Task<int> CurlAsync(string method, string url, params string[] extra)
+    {
+        string[] args =
+        [
+            "-sf", "-o", "/dev/null", "-X", method, url, "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", "S3RVER:S3RVER",
+            "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", .. extra,
+        ];
+        await using var curl = ManagedProcess.Start("curl", "curl", args);
+        int pid = curl.Pid;
+        int exit = await curl.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(exit == 0, $"curl {method} {url} failed ({exit}):\n{curl.Output()}");
+        return pid;
+    }
+}
