@@ -1,0 +1,229 @@
+using MessagePack;
+using S3Slower.Shared.Protocol;
+
+namespace S3Slower.Tests.Protocol;
+
+public sealed class EventBatchDecoderTests
+{
+    private static readonly RequestEvent Full = new()
+    {
+        RequestStartNs = 1_700_000_000_000_000_000,
+        RequestEndNs = 1_700_000_000_000_100_000,
+        ResponseStartNs = 1_700_000_000_002_000_000,
+        ResponseEndNs = long.MaxValue,
+        RequestBodyBytes = 16L << 30,
+        ResponseBodyBytes = 0,
+        Pid = int.MaxValue,
+        Tid = -1,
+        Comm = "aws",
+        Method = "PUT",
+        Target = "/bucket/kéy?partNumber=3&uploadId=abc",
+        Host = "bucket.s3.eu-west-1.amazonaws.com",
+        Status = 200,
+        RequestId = "4442587FB7D0A2F9",
+        AmzId2 = new string('x', 300),
+        ErrorCode = "NoSuchKey",
+        Tls = true,
+        ConnectionId = ulong.MaxValue,
+        Peer = "10.0.0.1:443",
+        Flags = RequestFlags.Continue100 | RequestFlags.HeadTruncated,
+        Headers = new Dictionary<string, string> { ["x-amz-copy-source"] = "/src/key", ["content-length"] = "12" },
+    };
+
+    private static readonly RequestEvent Minimal = new() { Method = "GET", Target = "/", Host = "h" };
+
+    public static TheoryData<int> Sizes => new() { 1, 2, 17, ProtocolConstants.MaxEventsPerBatch };
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void DecodesWhatTheSerializerWrites(int size)
+    {
+        var events = Enumerable.Range(0, size)
+            .Select(i => (i % 3) switch
+            {
+                0 => Full with { Pid = i, Target = "/b/k" + i },
+                1 => Minimal with { Status = 404 + i, Comm = "c" + (i % 5) },
+                _ => Full with { Headers = null, Peer = null, Tls = false, RequestStartNs = -i },
+            })
+            .ToArray();
+        var batch = new EventBatch(ulong.MaxValue - 5000, events);
+
+        var decoded = new EventBatchDecoder().Decode(MessagePackSerializer.Serialize(batch, FrameCodec.Options));
+        var reference = FrameCodec.ReadBody<EventBatch>(MessagePackSerializer.Serialize(batch, FrameCodec.Options));
+
+        Assert.Equal(batch.FirstSequence, decoded.FirstSequence);
+        Assert.Equal(size, decoded.Events.Count);
+        for (int i = 0; i < size; i++)
+        {
+            AssertSame(events[i], decoded.Events[i]);
+            AssertSame(reference.Events[i], decoded.Events[i]);
+        }
+    }
+
+    [Fact]
+    public void RepeatedShortStringsAreOneInstanceAndStillCorrect()
+    {
+        var decoder = new EventBatchDecoder();
+        var body = MessagePackSerializer.Serialize(new EventBatch(0, [Full, Full with { Comm = "awt" }, Full]), FrameCodec.Options);
+
+        var events = decoder.Decode(body).Events;
+
+        Assert.Same(events[0].Comm, events[2].Comm);
+        Assert.Same(events[0].Host, events[2].Host);
+        Assert.Equal("awt", events[1].Comm);
+        Assert.Equal("aws", decoder.Decode(body).Events[0].Comm);
+    }
+
+    [Fact]
+    public void ExtraAndMissingFieldsAreToleratedLikeTheSerializer()
+    {
+        var okBuffer = new System.Buffers.ArrayBufferWriter<byte>();
+        var ok = new MessagePackWriter(okBuffer);
+        ok.WriteArrayHeader(3);
+        ok.Write(9UL);
+        ok.WriteArrayHeader(1);
+        ok.WriteArrayHeader(23);
+        for (int i = 0; i < 21; i++)
+        {
+            switch (i)
+            {
+                case 8 or 9 or 10 or 11: ok.Write("s" + i); break;
+                case 13 or 14 or 15 or 18 or 20: ok.WriteNil(); break;
+                case 16: ok.Write(true); break;
+                default: ok.Write(i); break;
+            }
+        }
+
+        ok.WriteMapHeader(1);
+        ok.Write("k");
+        ok.WriteArrayHeader(1);
+        ok.Write(1.5);
+        ok.Write([1, 2, 3]);
+        ok.WriteArrayHeader(0);
+        ok.Flush();
+
+        var decoded = new EventBatchDecoder().Decode(okBuffer.WrittenSpan);
+        var reference = FrameCodec.ReadBody<EventBatch>(okBuffer.WrittenMemory);
+        Assert.Equal(9UL, decoded.FirstSequence);
+        AssertSame(reference.Events[0], decoded.Events[0]);
+        Assert.Equal("s8", decoded.Events[0].Comm);
+        Assert.Equal(12, decoded.Events[0].Status);
+    }
+
+    [Fact]
+    public void EveryTruncationIsAProtocolException()
+    {
+        byte[] body = MessagePackSerializer.Serialize(new EventBatch(3, [Full, Minimal]), FrameCodec.Options);
+        for (int length = 0; length < body.Length; length++)
+        {
+            var ex = Assert.Throws<ProtocolException>(() => new EventBatchDecoder().Decode(body.AsSpan(0, length)));
+            Assert.Equal("malformed", ex.Reason);
+        }
+    }
+
+    [Fact]
+    public void RandomCorruptionNeverEscapesAsAnotherException()
+    {
+        byte[] valid = MessagePackSerializer.Serialize(new EventBatch(3, [Full, Minimal, Full]), FrameCodec.Options);
+        var random = new Random(12345);
+        int rejected = 0;
+        for (int round = 0; round < 20_000; round++)
+        {
+            byte[] body = (byte[])valid.Clone();
+            for (int flips = random.Next(1, 4); flips > 0; flips--)
+            {
+                body[random.Next(body.Length)] = (byte)random.Next(256);
+            }
+
+            try
+            {
+                _ = new EventBatchDecoder().Decode(body);
+            }
+            catch (ProtocolException)
+            {
+                rejected++;
+            }
+        }
+
+        Assert.True(rejected > 1000, $"only {rejected} corruptions rejected");
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0xc0 })]                                     // nil body
+    [InlineData(new byte[] { 0x91, 0x00 })]                               // one field
+    [InlineData(new byte[] { 0x92, 0x00, 0xc0 })]                         // nil event list
+    [InlineData(new byte[] { 0x92, 0x00, 0x91, 0xc0 })]                   // nil event
+    [InlineData(new byte[] { 0x92, 0xff, 0x90 })]                         // negative sequence
+    [InlineData(new byte[] { 0x92, 0x00, 0xdd, 0x7f, 0xff, 0xff, 0xff })] // huge event count, no bytes
+    [InlineData(new byte[] { 0x92, 0x00, 0x91, 0xdf, 0x7f, 0xff, 0xff, 0xff })] // event as a huge map
+    [InlineData(new byte[] { 0x92, 0x00, 0x91, 0x91, 0xcb, 0, 0, 0, 0, 0, 0, 0, 0 })] // float timestamp
+    [InlineData(new byte[] { 0x92, 0x00, 0x91, 0x91, 0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff })] // > long.MaxValue
+    [InlineData(new byte[] { 0x92, 0x00, 0x91, 0x99, 0, 0, 0, 0, 0, 0, 0, 0, 0xc0 })] // nil comm
+    [InlineData(new byte[] { 0x92, 0x00, 0x90, 0x00 })]                   // trailing byte
+    [InlineData(new byte[] { 0x92, 0x00, 0x91, 0x99, 0, 0, 0, 0, 0, 0, 0, 0, 0xc4, 0x01, 0x41 })] // bin as comm
+    [InlineData(new byte[] { 0x93, 0x00, 0x90, 0xc1 })]                   // never-used code in a skipped field
+    [InlineData(new byte[] { 0x93, 0x00, 0x90, 0xdd, 0x7f, 0xff, 0xff, 0xff })] // skipped huge array
+    public void HostileBodiesAreProtocolExceptions(byte[] body)
+    {
+        Assert.Throws<ProtocolException>(() => new EventBatchDecoder().Decode(body));
+    }
+
+    [Fact]
+    public void DeepNestingInASkippedFieldDoesNotRecurse()
+    {
+        var body = new List<byte> { 0x93, 0x00, 0x90 };
+        body.AddRange(Enumerable.Repeat((byte)0x91, 1_000_000));
+        body.Add(0x00);
+
+        var batch = new EventBatchDecoder().Decode(body.ToArray());
+
+        Assert.Empty(batch.Events);
+    }
+
+    [Fact]
+    public void MoreEventsThanTheLimitIsALimitViolation()
+    {
+        var events = Enumerable.Repeat(Minimal, ProtocolConstants.MaxEventsPerBatch + 1).ToArray();
+        byte[] body = MessagePackSerializer.Serialize(new EventBatch(0, events), FrameCodec.Options);
+
+        var ex = Assert.Throws<ProtocolException>(() => new EventBatchDecoder().Decode(body));
+
+        Assert.Equal(ProtocolViolation.Limit, ex.Violation);
+    }
+
+    [Fact]
+    public void DuplicateHeaderNamesAreRefused()
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        writer.WriteArrayHeader(2);
+        writer.Write(0);
+        writer.WriteArrayHeader(1);
+        writer.WriteArrayHeader(21);
+        for (int i = 0; i < 20; i++)
+        {
+            switch (i)
+            {
+                case 8 or 9 or 10 or 11: writer.Write("s"); break;
+                case 13 or 14 or 15 or 18: writer.WriteNil(); break;
+                case 16: writer.Write(false); break;
+                default: writer.Write(0); break;
+            }
+        }
+
+        writer.WriteMapHeader(2);
+        writer.Write("a");
+        writer.Write("1");
+        writer.Write("a");
+        writer.Write("2");
+        writer.Flush();
+
+        Assert.Throws<ProtocolException>(() => new EventBatchDecoder().Decode(buffer.WrittenSpan));
+    }
+
+    private static void AssertSame(RequestEvent expected, RequestEvent actual)
+    {
+        Assert.Equal(expected with { Headers = null }, actual with { Headers = null });
+        Assert.Equal(expected.Headers?.OrderBy(h => h.Key), actual.Headers?.OrderBy(h => h.Key));
+    }
+}
