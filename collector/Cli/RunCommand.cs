@@ -101,6 +101,7 @@ internal static class RunCommand
                 OwnBy(outputDir, user);
             }
 
+            EnsureWritableBy(outputDir, user);
             string socket = Path.Combine(runtime, "s3slower.sock");
             aggregatorArguments.AddRange(["--output-dir", outputDir]);
             Console.Error.WriteLine($"s3slower run: aggregator as user {user.Name}, output in {outputDir}");
@@ -120,6 +121,21 @@ internal static class RunCommand
         finally
         {
             Directory.Delete(runtime, recursive: true);
+        }
+    }
+
+    /// <summary>The aggregator writes as the unprivileged user: refuse now, clearly, rather than fail to write later.</summary>
+    private static void EnsureWritableBy(string directory, UnprivilegedUser user)
+    {
+        using var test = System.Diagnostics.Process.Start(
+            "setpriv", [$"--reuid={user.Uid}", $"--regid={user.Gid}", "--clear-groups", "--", "test", "-w", directory, "-a", "-x", directory])
+            ?? throw new InvalidOperationException("cannot run setpriv");
+        test.WaitForExit();
+        if (test.ExitCode != 0)
+        {
+            throw new UnauthorizedAccessException(
+                $"the aggregator runs as user {user.Name} and cannot write to {directory} (or a parent directory is closed to it); " +
+                "choose another --output-dir, or run sudo from an ordinary user account");
         }
     }
 
