@@ -11,8 +11,16 @@ internal sealed unsafe class BpfObject : IDisposable
     private readonly List<nint> _links = [];
     private readonly List<AttachedProgram> _attached = [];
     private nint _object;
+    private bool _allMapsReused;
 
-    private BpfObject(nint obj) => _object = obj;
+    private BpfObject(nint obj, string imageHash)
+    {
+        _object = obj;
+        ImageHash = imageHash;
+    }
+
+    /// <summary>Short hash of the embedded object: names its pin directory, so another build never reuses these maps.</summary>
+    public string ImageHash { get; }
 
     public IReadOnlyList<AttachedProgram> Attached => _attached;
 
@@ -36,7 +44,7 @@ internal sealed unsafe class BpfObject : IDisposable
                 throw new BpfException($"libbpf could not open the BPF object: {Libbpf.ErrorText(errno)}. {LibbpfLog.TakeWarnings()}".TrimEnd());
             }
 
-            return new BpfObject(obj);
+            return new BpfObject(obj, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(image))[..16]);
         }
     }
 
@@ -55,6 +63,55 @@ internal sealed unsafe class BpfObject : IDisposable
         }
     }
 
+    /// <summary>
+    /// Before load: every map already pinned in <paramref name="directory"/> is reused (with its contents: queued
+    /// records, connections, counters); the others get their pin path, so libbpf pins them at load. Returns the
+    /// number of maps reused.
+    /// </summary>
+    public int UsePins(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        int reused = 0, total = 0;
+        for (nint map = Libbpf.ObjectNextMap(_object, 0); map != 0; map = Libbpf.ObjectNextMap(_object, map))
+        {
+            total++;
+            string name = Marshal.PtrToStringUTF8(Libbpf.MapName(map)) ?? throw new BpfException("A BPF map has no name.");
+            string path = Path.Combine(directory, name);
+            if (!File.Exists(path))
+            {
+                int rc = Libbpf.MapSetPinPath(map, path);
+                if (rc != 0)
+                {
+                    throw new BpfException($"Could not set the pin path of BPF map '{name}': {Libbpf.ErrorText(rc)}");
+                }
+
+                continue;
+            }
+
+            int fd = Libbpf.ObjectGet(path);
+            if (fd < 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                throw new BpfException($"Could not open the pinned BPF map {path}: {Libbpf.ErrorText(errno)}; remove the pins with --unpin.");
+            }
+
+            // reuse_fd keeps its own duplicate of the descriptor.
+            int reuse = Libbpf.MapReuseFd(map, fd);
+            _ = LibC.Close(fd);
+            if (reuse != 0)
+            {
+                throw new BpfException($"Could not reuse the pinned BPF map {path}: {Libbpf.ErrorText(reuse)}; remove the pins with --unpin.");
+            }
+
+            reused++;
+        }
+
+        _allMapsReused = reused == total;
+        return reused;
+    }
+
+    public uint MaxEntries(string map) => Libbpf.MapMaxEntries(Map(map));
+
     public void Load(bool debug)
     {
         int rc = Libbpf.ObjectLoad(_object);
@@ -69,9 +126,20 @@ internal sealed unsafe class BpfObject : IDisposable
         throw new BpfException($"Loading the eBPF programs failed: {reason}; {hint}.{(debug ? "" : Environment.NewLine + LastLines(log, 12))}");
     }
 
-    /// <summary>Attaches every tracepoint program; other kinds are left to their own attachers.</summary>
-    public void AttachTracepoints()
+    /// <summary>
+    /// Attaches every tracepoint program; other kinds are left to their own attachers. With a pin directory, a link
+    /// pinned there by an earlier collector is opened instead (its program never stopped, so nothing is missed
+    /// between two collectors and nothing is seen twice), and a new link is pinned. Returns the number of links reused.
+    /// </summary>
+    public int AttachTracepoints(string? pinDirectory = null)
     {
+        if (pinDirectory is not null && !_allMapsReused)
+        {
+            // Pinned programs would write into maps this object no longer reads.
+            BpfPins.RemoveLinks(pinDirectory);
+        }
+
+        int reused = 0;
         for (nint prog = Libbpf.ObjectNextProgram(_object, 0); prog != 0; prog = Libbpf.ObjectNextProgram(_object, prog))
         {
             string section = Marshal.PtrToStringUTF8(Libbpf.ProgramSectionName(prog)) ?? "";
@@ -81,6 +149,13 @@ internal sealed unsafe class BpfObject : IDisposable
             }
 
             string name = Marshal.PtrToStringUTF8(Libbpf.ProgramName(prog)) ?? "?";
+            string? pinPath = pinDirectory is null ? null : BpfPins.LinkPath(pinDirectory, name);
+            if (pinPath is not null && TryOpenPinnedLink(pinPath, name, section))
+            {
+                reused++;
+                continue;
+            }
+
             nint link = Libbpf.ProgramAttach(prog);
             if (link == 0)
             {
@@ -90,6 +165,50 @@ internal sealed unsafe class BpfObject : IDisposable
 
             _links.Add(link);
             _attached.Add(new AttachedProgram(name, section, KernelIdOf(Libbpf.ProgramFd(prog))));
+            if (pinPath is not null)
+            {
+                int rc = Libbpf.LinkPin(link, pinPath);
+                if (rc != 0)
+                {
+                    throw new BpfException($"Could not pin the link of {name} at {pinPath}: {Libbpf.ErrorText(rc)}");
+                }
+            }
+        }
+
+        return reused;
+    }
+
+    /// <summary>
+    /// Removes the keys of a map that <paramref name="keep"/> rejects (filters left by an earlier collector whose
+    /// maps were reused). Entries to keep are written first by the caller, so the filter never runs empty.
+    /// </summary>
+    public void RemoveKeys(string map, int keySize, Func<byte[], bool> keep)
+    {
+        nint handle = Map(map);
+        var stale = new List<byte[]>();
+        byte[] key = new byte[keySize];
+        byte[] next = new byte[keySize];
+        fixed (byte* k = key, n = next)
+        {
+            byte* current = null;
+            while (Libbpf.MapGetNextKey(handle, current, n, (nuint)keySize) == 0)
+            {
+                if (!keep(next))
+                {
+                    stale.Add([.. next]);
+                }
+
+                next.CopyTo(key, 0);
+                current = k;
+            }
+        }
+
+        foreach (byte[] s in stale)
+        {
+            fixed (byte* k = s)
+            {
+                _ = Libbpf.MapDelete(handle, k, (nuint)keySize, 0);
+            }
         }
     }
 
@@ -149,6 +268,30 @@ internal sealed unsafe class BpfObject : IDisposable
             Libbpf.ObjectClose(_object);
             _object = 0;
         }
+    }
+
+    private bool TryOpenPinnedLink(string path, string name, string section)
+    {
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        nint link = Libbpf.LinkOpen(path);
+        if (link == 0)
+        {
+            File.Delete(path); // unusable: attach anew
+            return false;
+        }
+
+        // struct bpf_link_info starts with { __u32 type; __u32 id; __u32 prog_id; }.
+        byte* info = stackalloc byte[256];
+        new Span<byte>(info, 256).Clear();
+        uint length = 256;
+        int programId = Libbpf.ObjectGetInfoByFd(Libbpf.LinkFd(link), info, &length) == 0 ? *(int*)(info + 8) : 0;
+        _links.Add(link);
+        _attached.Add(new AttachedProgram(name, section + " (pinned)", programId));
+        return true;
     }
 
     private static int KernelIdOf(int fd)

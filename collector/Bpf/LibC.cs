@@ -29,6 +29,9 @@ internal static unsafe partial class LibC
     [LibraryImport("libc", EntryPoint = "mount", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     public static partial int Mount(string source, string target, string fileSystemType, ulong flags, nint data);
 
+    [LibraryImport("libc", EntryPoint = "close")]
+    public static partial int Close(int fd);
+
     [LibraryImport("libc", EntryPoint = "vsnprintf")]
     public static partial int VsnPrintf(byte* buffer, nuint size, byte* format, nint arguments);
 

@@ -59,6 +59,39 @@ internal static unsafe partial class Libbpf
     [LibraryImport(Lib, EntryPoint = "bpf_obj_get_info_by_fd")]
     public static partial int ObjectGetInfoByFd(int fd, void* info, uint* infoLength);
 
+    [LibraryImport(Lib, EntryPoint = "bpf_object__next_map")]
+    public static partial nint ObjectNextMap(nint obj, nint previous);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_map__name")]
+    public static partial nint MapName(nint map);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_map__max_entries")]
+    public static partial uint MapMaxEntries(nint map);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_map__reuse_fd")]
+    public static partial int MapReuseFd(nint map, int fd);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_map__set_pin_path", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int MapSetPinPath(nint map, string path);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_map__get_next_key")]
+    public static partial int MapGetNextKey(nint map, void* key, void* nextKey, nuint keySize);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_map__delete_elem")]
+    public static partial int MapDelete(nint map, void* key, nuint keySize, ulong flags);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_obj_get", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int ObjectGet(string path);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_link__pin", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int LinkPin(nint link, string path);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_link__open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial nint LinkOpen(string path);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_link__fd")]
+    public static partial int LinkFd(nint link);
+
     [LibraryImport(Lib, EntryPoint = "libbpf_num_possible_cpus")]
     public static partial int NumPossibleCpus();
 

@@ -18,10 +18,16 @@ internal sealed class CollectorOptions
     public Option<string[]> TlsLib { get; } = new("--tls-lib") { Description = "extra TLS library or binary to attach to (repeatable)" };
     public Option<bool> NoTls { get; } = new("--no-tls") { Description = "do not attach TLS uprobes" };
     public Option<bool> Print { get; } = new("--print") { Description = "also print each request as a JSON line on stdout" };
+    public Option<bool> Pin { get; } = new("--pin") { Description = "keep the eBPF maps and programs pinned in /sys/fs/bpf/s3slower, so tracing goes on across collector restarts (the service uses it)" };
+    public Option<bool> Unpin { get; } = new("--unpin") { Description = "remove the pinned eBPF maps and programs (/sys/fs/bpf/s3slower) and exit" };
 
+    /// <summary>
+    /// The options of a command. Only the standalone collector (the one with <c>--socket</c>, run by the service) pins:
+    /// `run` is a foreground session whose tracing should end with it.
+    /// </summary>
     public IEnumerable<Option> All(bool includeSocket) =>
-        ((Option[])[Socket, Pid, Comm, AllHttp, Debug, Ebpf, Config, Duration, RingBufferMiB, SpoolEvents, TlsLib, NoTls, Print])
-            .Where(o => includeSocket || o != Socket);
+        ((Option[])[Socket, Pid, Comm, AllHttp, Debug, Ebpf, Config, Duration, RingBufferMiB, SpoolEvents, TlsLib, NoTls, Print, Pin, Unpin])
+            .Where(o => includeSocket || (o != Socket && o != Pin && o != Unpin));
 
     public CollectorSettings Read(ParseResult result)
     {
@@ -59,6 +65,8 @@ internal sealed class CollectorOptions
             TlsLibraries = result.GetValue(TlsLib) ?? [],
             NoTls = result.GetValue(NoTls),
             Print = result.GetValue(Print),
+            Pin = result.GetResult(Pin) is not null && result.GetValue(Pin),
+            Unpin = result.GetResult(Unpin) is not null && result.GetValue(Unpin),
         };
     }
 }

@@ -16,6 +16,14 @@ internal static class CollectorRunner
             return 1;
         }
 
+        if (settings.Unpin)
+        {
+            Console.Error.WriteLine(Bpf.BpfPins.RemoveAll()
+                ? $"s3slower-collector: removed the pinned eBPF maps and programs ({Bpf.BpfPins.Root})"
+                : $"s3slower-collector: nothing pinned ({Bpf.BpfPins.Root} does not exist)");
+            return 0;
+        }
+
         var spool = new EventSpool(settings.SpoolEvents);
         IEventSink sink = settings.Print ? new PrintingSink(spool, Console.Out) : spool;
         using var tracer = TracerFactory.Start(settings, sink, Console.Error);

@@ -15,4 +15,10 @@ public sealed record CollectorSettings
     public int SpoolEvents { get; init; } = 400_000;
     public IReadOnlyList<string> TlsLibraries { get; init; } = [];
     public bool NoTls { get; init; }
+
+    /// <summary>Keep maps and tracepoint links pinned in bpffs across restarts.</summary>
+    public bool Pin { get; init; }
+
+    /// <summary>Remove the pins and exit.</summary>
+    public bool Unpin { get; init; }
 }

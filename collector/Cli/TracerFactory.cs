@@ -20,7 +20,8 @@ internal static class TracerFactory
                 NoTls = settings.NoTls,
             },
             sink,
-            log);
+            log,
+            pin: settings.Pin);
         if (settings.DescribeEbpf)
         {
             session.Describe(Console.Out);

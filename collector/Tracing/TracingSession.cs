@@ -58,8 +58,12 @@ public sealed unsafe class TracingSession : IDisposable
     private long _unparsed;
     private long _orphans;
 
-    /// <summary>Loads, configures and attaches the programs, then starts polling. Throws <see cref="BpfException"/> with a readable reason.</summary>
-    public static TracingSession Start(TraceOptions options, IEventSink sink, TextWriter log)
+    /// <summary>
+    /// Loads, configures and attaches the programs, then starts polling. Throws <see cref="BpfException"/> with a readable reason.
+    /// With <paramref name="pin"/>, maps and tracepoint links live in bpffs (<c>/sys/fs/bpf/s3slower/&lt;build&gt;</c>): they
+    /// outlive this process, and a later session reuses them and drains what the kernel queued meanwhile.
+    /// </summary>
+    public static TracingSession Start(TraceOptions options, IEventSink sink, TextWriter log, bool pin = false)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(sink);
@@ -68,16 +72,43 @@ public sealed unsafe class TracingSession : IDisposable
         BpfPreflight.Check(log);
         LibbpfLog.Install(log, options.Debug);
 
+        if (pin)
+        {
+            BpfPins.EnsureBpffs(log);
+        }
+
         BpfObject bpf = BpfObject.Open();
         TracingSession? session = null;
         try
         {
-            bpf.SetMaxEntries("events", (uint)options.RingBufferMiB << 20);
+            uint ringBytes = (uint)options.RingBufferMiB << 20;
+            bpf.SetMaxEntries("events", ringBytes);
+            string? pinDir = pin ? BpfPins.DirectoryFor(bpf.ImageHash) : null;
+            int reusedMaps = 0;
+            if (pinDir is not null)
+            {
+                BpfPins.RemoveOtherBuilds(bpf.ImageHash, log);
+                reusedMaps = bpf.UsePins(pinDir);
+            }
+
             bpf.Load(options.Debug);
-            Configure(bpf, options);
+            if (pinDir is not null && bpf.MaxEntries("events") != ringBytes)
+            {
+                log.WriteLine($"s3slower: kept the pinned ring buffer of {bpf.MaxEntries("events") >> 20} MiB (--ring-buffer-mib {options.RingBufferMiB} applies after --unpin)");
+            }
+
+            Configure(bpf, options, reusedMaps > 0);
             session = new TracingSession(bpf, options, sink, log);
+            // The consumer exists before any new program is attached; reused links never stopped writing.
             session.OpenRingBuffer();
-            bpf.AttachTracepoints();
+            int reusedLinks = bpf.AttachTracepoints(pinDir);
+            if (pinDir is not null)
+            {
+                log.WriteLine(reusedMaps > 0
+                    ? $"s3slower: continuing pinned tracing in {pinDir} ({reusedMaps} maps, {reusedLinks} links reused)"
+                    : $"s3slower: pinned maps and links in {pinDir} (they stay after exit; --unpin removes them)");
+            }
+
             session._tls = options.NoTls ? null : TlsTracer.Start(new TlsTracerOptions(options.TlsLibraries, Debug: options.Debug), bpf.Handle, log);
             session._poller.Start();
             return session;
@@ -127,7 +158,7 @@ public sealed unsafe class TracingSession : IDisposable
         }
 
         _tls?.Dispose();
-        _bpf.Dispose(); // detaches first: nothing new arrives while the last requests are flushed
+        _bpf.Dispose(); // detaches first: nothing new arrives while the last requests are flushed (pinned links stay attached)
         if (_ringBuffer != 0)
         {
             Libbpf.RingBufferFree(_ringBuffer);
@@ -162,7 +193,7 @@ public sealed unsafe class TracingSession : IDisposable
         }
     }
 
-    private static void Configure(BpfObject bpf, TraceOptions options)
+    private static void Configure(BpfObject bpf, TraceOptions options, bool reusedMaps)
     {
         foreach (int pid in options.Pids)
         {
@@ -172,6 +203,15 @@ public sealed unsafe class TracingSession : IDisposable
         foreach (string comm in options.Comms)
         {
             bpf.Update("comm_filter", CommKey.From(comm), (byte)1);
+        }
+
+        if (reusedMaps)
+        {
+            // Filters of the earlier collector go only after this one's are in: the programs keep running meanwhile.
+            var pids = options.Pids.Select(p => (uint)p).ToHashSet();
+            bpf.RemoveKeys("pid_filter", sizeof(uint), key => pids.Contains(BitConverter.ToUInt32(key)));
+            var comms = options.Comms.Select(c => CommKey.From(c).ToHex()).ToHashSet(StringComparer.Ordinal);
+            bpf.RemoveKeys("comm_filter", KernelRecord.CommLength, key => comms.Contains(Convert.ToHexString(key)));
         }
 
         var config = new KernelConfig
@@ -299,5 +339,7 @@ public sealed unsafe class TracingSession : IDisposable
             bytes.AsSpan(0, Math.Min(bytes.Length, KernelRecord.CommLength - 1)).CopyTo(span);
             return key;
         }
+
+        public readonly string ToHex() => Convert.ToHexString(this);
     }
 }
