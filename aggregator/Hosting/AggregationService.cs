@@ -18,8 +18,14 @@ public sealed class AggregationService(
     private static readonly TimeSpan IdleTick = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan HousekeepingEvery = TimeSpan.FromSeconds(30);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    // The loop is CPU-bound for as long as batches arrive: on a thread of its own it cannot hold a thread-pool thread
+    // that the connections and the HTTP endpoint (a /metrics scrape) need on a host with few cores.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.Factory.StartNew(() => Run(stoppingToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void Run(CancellationToken stoppingToken)
     {
+        Thread.CurrentThread.Name = "aggregation";
         var nextHousekeeping = DateTime.UtcNow + HousekeepingEvery;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -29,7 +35,8 @@ public sealed class AggregationService(
                 tick.CancelAfter(IdleTick);
                 try
                 {
-                    if (!await reader.WaitToReadAsync(tick.Token))
+                    var ready = reader.WaitToReadAsync(tick.Token);
+                    if (!(ready.IsCompletedSuccessfully ? ready.Result : ready.AsTask().GetAwaiter().GetResult()))
                     {
                         break;
                     }

@@ -18,7 +18,12 @@ namespace S3Slower.Aggregator.Hosting;
 public static class AggregatorHost
 {
     /// <summary>Batches the ingest may queue before its connections wait (back-pressure into the collectors' spools).</summary>
-    public const int ChannelCapacity = 1024;
+    /// <remarks>
+    /// Small on purpose: queued events are live objects, and a deep queue (1024 batches were up to 4 M events) made them
+    /// survive into the older GC generations, so the collector spent more CPU copying them than the loop spent on them.
+    /// A few batches per connection keep the loop fed; the collectors' spools are where a backlog belongs.
+    /// </remarks>
+    public const int ChannelCapacity = 16;
 
     /// <summary>Series of an exited process stay this long after their last request, so a last scrape still sees them.</summary>
     public static readonly TimeSpan PidSeriesTtl = TimeSpan.FromMinutes(5);
@@ -85,7 +90,8 @@ public static class AggregatorHost
         {
             var ingest = new IngestService(
                 new IngestOptions(config.SocketPath, allowedGid), channel.Writer,
-                sp.GetRequiredService<SelfMetrics>(), sp.GetRequiredService<ILogger<IngestService>>());
+                sp.GetRequiredService<SelfMetrics>(), sp.GetRequiredService<ILogger<IngestService>>(),
+                new ScrubbingClassifier(sp.GetRequiredService<S3Classifier>(), sp.GetRequiredService<ILogger<EventProcessor>>()));
             if (config.Drivers.HasFlag(OutputDrivers.Jsonl))
             {
                 RecoverSequences(ingest, config, sp.GetRequiredService<ILogger<IngestService>>());

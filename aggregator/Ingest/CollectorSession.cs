@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using S3Slower.Aggregator.Metrics;
+using S3Slower.Aggregator.Processing;
 using S3Slower.Shared.Protocol;
 
 namespace S3Slower.Aggregator.Ingest;
@@ -21,10 +22,16 @@ internal sealed class CollectorSession
     private readonly SelfMetrics _metrics;
     private readonly ILogger _logger;
     private readonly PeerCredentials _peer;
+    private readonly EventBatchDecoder _decoder = new();
     private readonly Channel<ulong> _acks = Channel.CreateUnbounded<ulong>(new UnboundedChannelOptions { SingleReader = true });
 
-    public CollectorSession(Socket socket, PeerCredentials peer, ChannelWriter<IngestBatch> output, CollectorRegistry registry, SelfMetrics metrics, ILogger logger)
+    private readonly ScrubbingClassifier? _classifier;
+
+    public CollectorSession(
+        Socket socket, PeerCredentials peer, ChannelWriter<IngestBatch> output, CollectorRegistry registry, SelfMetrics metrics, ILogger logger,
+        ScrubbingClassifier? classifier = null)
     {
+        _classifier = classifier;
         _socket = socket;
         _peer = peer;
         _output = output;
@@ -129,7 +136,7 @@ internal sealed class CollectorSession
             switch (FrameCodec.ReadType(frame, out var body))
             {
                 case FrameType.Events:
-                    await AcceptBatchAsync(hello, FrameCodec.ReadBody<EventBatch>(body), cancellationToken);
+                    await AcceptBatchAsync(hello, _decoder.Decode(body.Span), cancellationToken);
                     break;
                 case FrameType.Counters:
                     _metrics.CollectorCountersReported(hello, FrameCodec.ReadBody<CollectorCounters>(body));
@@ -176,7 +183,8 @@ internal sealed class CollectorSession
         }
 
         IReadOnlyList<RequestEvent> events = skip == 0 ? batch.Events : batch.Events.Skip(skip).ToArray();
-        var ingest = new IngestBatch(hello, batch.FirstSequence + (ulong)skip, events, next => _acks.Writer.TryWrite(next));
+        var requests = _classifier?.ClassifyAll(events);
+        var ingest = new IngestBatch(hello, batch.FirstSequence + (ulong)skip, events, requests, next => _acks.Writer.TryWrite(next));
 
         // Waiting here when the aggregation loop is behind pushes back on the collector, whose spool absorbs it.
         await _output.WriteAsync(ingest, cancellationToken);

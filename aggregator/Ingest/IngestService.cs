@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using S3Slower.Aggregator.Metrics;
+using S3Slower.Aggregator.Processing;
 
 namespace S3Slower.Aggregator.Ingest;
 
@@ -16,8 +17,12 @@ public sealed partial class IngestService
     private readonly PeerPolicy _policy;
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public IngestService(IngestOptions options, ChannelWriter<IngestBatch> output, SelfMetrics metrics, ILogger logger)
+    private readonly ScrubbingClassifier? _classifier;
+
+    /// <summary>With a classifier, connections classify their batches in parallel, off the aggregation loop.</summary>
+    public IngestService(IngestOptions options, ChannelWriter<IngestBatch> output, SelfMetrics metrics, ILogger logger, ScrubbingClassifier? classifier = null)
     {
+        _classifier = classifier;
         _options = options;
         _output = output;
         _metrics = metrics;
@@ -94,7 +99,7 @@ public sealed partial class IngestService
 
         try
         {
-            await new CollectorSession(client, peer, _output, _registry, _metrics, _logger).RunAsync(cancellationToken);
+            await new CollectorSession(client, peer, _output, _registry, _metrics, _logger, _classifier).RunAsync(cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

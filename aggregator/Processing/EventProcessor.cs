@@ -30,7 +30,7 @@ public sealed class EventProcessor : IDisposable
     private static readonly byte[] NewLine = "\n"u8.ToArray();
 
     private readonly ProcessingOptions _options;
-    private readonly S3Classifier _classifier;
+    private readonly ScrubbingClassifier _classifier;
     private readonly StatsStore _stats;
     private readonly RequestMetrics _metrics;
     private readonly SelfMetrics _self;
@@ -49,7 +49,7 @@ public sealed class EventProcessor : IDisposable
         ScreenTable? screen, OperationsLog? log, ILogger logger)
     {
         _options = options;
-        _classifier = classifier;
+        _classifier = new ScrubbingClassifier(classifier, logger);
         _stats = stats;
         _metrics = metrics;
         _self = self;
@@ -73,11 +73,13 @@ public sealed class EventProcessor : IDisposable
         var now = DateTime.UtcNow;
         _render.ResetWrittenCount();
         var events = batch.Events;
+        var requests = batch.Requests;
         lock (_stats.Lock)
         {
             for (int i = 0; i < events.Count; i++)
             {
-                ProcessEvent(batch.Collector, batch.SequenceAt(i), events[i], now);
+                var e = events[i];
+                ProcessEvent(batch.Collector, batch.SequenceAt(i), e, requests is null ? _classifier.Classify(e) : requests[i], now);
             }
         }
 
@@ -148,22 +150,8 @@ public sealed class EventProcessor : IDisposable
 
     public void Dispose() => _json.Dispose();
 
-    private void ProcessEvent(Hello collector, ulong seq, RequestEvent e, DateTime now)
+    private void ProcessEvent(Hello collector, ulong seq, RequestEvent e, S3Request request, DateTime now)
     {
-        string target = CredentialScrubber.ScrubTarget(e.Target);
-        var headers = CredentialScrubber.ScrubHeaders(e.Headers);
-        S3Request request;
-        try
-        {
-            request = _classifier.Classify(e.Method, target, e.Host, headers);
-        }
-        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or IndexOutOfRangeException)
-        {
-            // The classifier must not throw on odd input; if it does, the request still counts, as Unknown.
-            _logger.LogDebug(ex, "Classifier failed on {Method} request", e.Method);
-            request = new S3Request(S3Classifier.Unknown, null, null, null, e.Host, "error");
-        }
-
         var timing = RequestTiming.From(e);
         string hostname = collector.Hostname;
         var key = new StatsKey(hostname, e.Comm, request.Operation, e.Method, StatsKey.ClassOf(e.Status), _options.BucketLabels ? request.Bucket : null);

@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Logging;
+using S3Slower.Aggregator.Classification;
+using S3Slower.Shared.Protocol;
+
+namespace S3Slower.Aggregator.Processing;
+
+/// <summary>
+/// Removes any credential the collector let through, then classifies the request. Stateless and thread-safe, so the
+/// connections can run it in parallel before the single aggregation loop sees the batch.
+/// </summary>
+public sealed class ScrubbingClassifier(S3Classifier classifier, ILogger logger)
+{
+    public S3Request Classify(RequestEvent e)
+    {
+        string target = CredentialScrubber.ScrubTarget(e.Target);
+        var headers = CredentialScrubber.ScrubHeaders(e.Headers);
+        try
+        {
+            return classifier.Classify(e.Method, target, e.Host, headers);
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or IndexOutOfRangeException)
+        {
+            // The classifier must not throw on odd input; if it does, the request still counts, as Unknown.
+            logger.LogDebug(ex, "Classifier failed on {Method} request", e.Method);
+            return new S3Request(S3Classifier.Unknown, null, null, null, e.Host, "error");
+        }
+    }
+
+    /// <summary>Classifies every event of a batch, in order.</summary>
+    public S3Request[] ClassifyAll(IReadOnlyList<RequestEvent> events)
+    {
+        var requests = new S3Request[events.Count];
+        for (int i = 0; i < requests.Length; i++)
+        {
+            requests[i] = Classify(events[i]);
+        }
+
+        return requests;
+    }
+}
