@@ -95,7 +95,7 @@ public sealed class SocketActivationTests : IDisposable
             "-E", $"NOTIFY_SOCKET={Path.Combine(_dir, "notify.sock")}",
             .. watchdogUsec is { } usec ? new[] { "-E", $"WATCHDOG_USEC={usec}" } : [],
             AggregatorBinary(),
-            "--socket", socketPath, "--listen", "127.0.0.1:0", "--output-dir", Path.Combine(_dir, "out"),
+            "--socket", socketPath, "--listen", $"127.0.0.1:{FreeTcpPort()}", "--output-dir", Path.Combine(_dir, "out"),
         ];
         foreach (string arg in args)
         {
@@ -107,6 +107,13 @@ public sealed class SocketActivationTests : IDisposable
         _activator.ErrorDataReceived += (_, _) => { };
         _activator.BeginOutputReadLine();
         _activator.BeginErrorReadLine();
+    }
+
+    private static int FreeTcpPort()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     private async Task<Socket> ConnectAsync(string socketPath)
