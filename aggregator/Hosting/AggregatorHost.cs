@@ -23,7 +23,7 @@ public static class AggregatorHost
     /// survive into the older GC generations, so the collector spent more CPU copying them than the loop spent on them.
     /// A few batches per connection keep the loop fed; the collectors' spools are where a backlog belongs.
     /// </remarks>
-    public const int ChannelCapacity = 16;
+    public const int ChannelCapacity = 4;
 
     /// <summary>Series of an exited process stay this long after their last request, so a last scrape still sees them.</summary>
     public static readonly TimeSpan PidSeriesTtl = TimeSpan.FromMinutes(5);
