@@ -56,7 +56,8 @@ internal static class IngestBenchmark
         {
             start.SignalAndWait();
             c.SendAll();
-        }) { IsBackground = true, Name = "synthetic-collector" }).ToList();
+        })
+        { IsBackground = true, Name = "synthetic-collector" }).ToList();
         watch.Restart();
         senders.ForEach(t => t.Start());
         senders.ForEach(t => t.Join());

@@ -45,12 +45,14 @@ internal static class IpcPairBenchmark
             {
                 using var stream = new NetworkStream(servers[index], ownsSocket: true);
                 received[index] = codec.Receive(stream);
-            }) { IsBackground = true });
+            })
+            { IsBackground = true });
             threads.Add(new Thread(() =>
             {
                 codec.Send(clients[index], pool, perConnection + (index == 0 ? events % connections : 0));
                 clients[index].Shutdown(SocketShutdown.Send);
-            }) { IsBackground = true });
+            })
+            { IsBackground = true });
         }
 
         threads.ForEach(t => t.Start());

@@ -59,7 +59,8 @@ internal sealed class TlsKernelHarness : IDisposable
                 _ = TlsNative.ring_buffer__poll(_ring, 20);
                 _ = TlsNative.ring_buffer__consume(_ring);
             }
-        }) { IsBackground = true };
+        })
+        { IsBackground = true };
         _poller.Start();
     }
 
