@@ -1,9 +1,9 @@
-using Process = System.Diagnostics.Process;
-using ProcessStartInfo = System.Diagnostics.ProcessStartInfo;
-using Stopwatch = System.Diagnostics.Stopwatch;
 using S3Slower.Collector.Cli;
 using S3Slower.Collector.Tracing;
 using S3Slower.Shared.Protocol;
+using Process = System.Diagnostics.Process;
+using ProcessStartInfo = System.Diagnostics.ProcessStartInfo;
+using Stopwatch = System.Diagnostics.Stopwatch;
 
 namespace S3Slower.Tests.Tracing;
 
