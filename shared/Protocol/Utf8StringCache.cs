@@ -49,15 +49,23 @@ internal sealed class Utf8StringCache
         return value;
     }
 
-    // FNV-1a: the values are short and the slot only needs to spread them; a clash costs a decode, not correctness.
+    // Eight bytes per step, multiply-mixed: the slot only needs the values spread; a clash costs a decode, not correctness.
     private static uint Hash(ReadOnlySpan<byte> utf8)
     {
-        uint hash = 2166136261;
-        foreach (byte b in utf8)
+        ulong hash = (ulong)utf8.Length * 0x9E3779B97F4A7C15;
+        while (utf8.Length >= sizeof(ulong))
         {
-            hash = (hash ^ b) * 16777619;
+            hash = (hash ^ System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(utf8)) * 0xFF51AFD7ED558CCD;
+            utf8 = utf8[sizeof(ulong)..];
         }
 
-        return hash ^ (hash >> 13);
+        ulong tail = 0;
+        for (int i = 0; i < utf8.Length; i++)
+        {
+            tail |= (ulong)utf8[i] << (8 * i);
+        }
+
+        hash = (hash ^ tail) * 0xC4CEB9FE1A85EC53;
+        return (uint)(hash >> 32) ^ (uint)hash;
     }
 }
