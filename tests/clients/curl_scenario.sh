@@ -47,6 +47,12 @@ req() {
   local first last
   first="$(grep -m1 -- '=> Send header' "$work/trace" | cut -d' ' -f1)"
   last="$(grep -- '<= Recv' "$work/trace" | tail -n1 | cut -d' ' -f1)"
+  # Without a body the exchange ends with the read that brought the head; curl stamps each header line as it parses
+  # them, after that read, so the first header stamp of the final response is the closest to it (the last one
+  # trails by the parsing and trace writing, ~200 µs).
+  if ! grep -q -- '<= Recv data' "$work/trace"; then
+    last="$(awk '/^[0-9:.]+ => Send/ {h = ""} /^[0-9:.]+ <= Recv header/ && h == "" {h = $1} END {print h}' "$work/trace")"
+  fi
   local start_us end_us
   start_us="$(trace_us "$first")"; end_us="$(trace_us "$last")"
   if (( end_us < start_us )); then end_us=$((end_us + 86400000000)); fi

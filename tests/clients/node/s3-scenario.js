@@ -56,7 +56,10 @@ function instrumentHandle(socket) {
 }
 
 function instrument(socket, readyEvent) {
-  if (!socket.connecting) instrumentHandle(socket);
+  // As early as the handle exists: a TLS socket flushes the request queued during the handshake before it emits
+  // 'secureConnect', so hooking only then would miss the first write.
+  instrumentHandle(socket);
+  socket.once('connect', () => instrumentHandle(socket));
   socket.once(readyEvent, () => { instrumentHandle(socket); if (current) current.new_connection = true; });
   // First in line: the http client's own 'data' listener parses the chunk and runs the SDK's callbacks before later
   // listeners, which would stamp the end after that work instead of at the read.
