@@ -46,19 +46,15 @@ internal static class CollectorRunner
         // Not linked to the stop signal: forwarding must outlive it until the spool is drained.
         using var sending = new CancellationTokenSource();
         var forwarding = client.RunAsync(sending.Token);
-        try
-        {
-            await Task.Delay(Timeout.Infinite, stop.Token);
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        // Forwarding ends early only when the aggregator refuses this collector (another protocol version): stop then.
+        var stopped = Task.Delay(Timeout.Infinite, stop.Token);
+        await Task.WhenAny(stopped, forwarding);
 
         // Requests still in flight are finished (as incomplete) by disposing the tracer; then the spool drains.
         tracer.Dispose();
-        if (client.Connected && !await client.DrainAsync(DrainTimeout))
+        if (spool.Pending > 0 && !(client.Connected && await client.DrainAsync(DrainTimeout)))
         {
-            Console.Error.WriteLine($"s3slower-collector: {spool.Pending} events not acknowledged by the aggregator at exit");
+            Console.Error.WriteLine($"s3slower-collector: {spool.Pending} events not delivered: the aggregator did not acknowledge them before exit");
         }
 
         await sending.CancelAsync();
