@@ -72,6 +72,12 @@ p = f = s = 0
 for trx in glob.glob(sys.argv[1] + "/*.trx"):
     c = ET.parse(trx).getroot().find("t:ResultSummary/t:Counters", ns)
     p += int(c.get("passed")); f += int(c.get("failed")); s += int(c.get("notExecuted"))
+    for r in ET.parse(trx).getroot().iter("{%s}UnitTestResult" % ns["t"]):
+        if r.get("outcome") == "Failed":
+            msg = r.find("t:Output/t:ErrorInfo/t:Message", ns)
+            print(f"FAILED {r.get('testName')}:")
+            for line in (msg.text if msg is not None and msg.text else "(no message)").splitlines()[:60]:
+                print("    " + line)
 print(f"Tests: {p} passed, {f} failed, {s} skipped")
 PY
 
