@@ -3,7 +3,8 @@
 #   sudo packaging/uninstall.sh [--dry-run] [--destdir DIR] [--purge]
 # --dry-run     print every step, change nothing (no root needed)
 # --destdir DIR uninstall from DIR as if it were / (packaging, tests)
-# --purge       also delete /var/lib/s3slower (operations.jsonl, exports), the config and the s3slower user
+# --purge       also delete /var/lib/s3slower (operations.jsonl, exports), the collector's journal
+#               (/var/lib/s3slower-collector), the config and the s3slower user
 # Without --purge the recorded data and /etc/s3slower/s3slower.yaml stay, so a reinstall continues the same run.
 set -euo pipefail
 
@@ -12,6 +13,7 @@ readonly UNIT_DIR=/etc/systemd/system
 readonly SYSUSERS_FILE=/usr/lib/sysusers.d/s3slower.conf
 readonly CONFIG_DIR=/etc/s3slower
 readonly STATE_DIR=/var/lib/s3slower
+readonly COLLECTOR_STATE_DIR=/var/lib/s3slower-collector
 readonly PIN_DIR=/sys/fs/bpf/s3slower
 readonly SOCKET_DIR=/run/s3slower
 readonly UNITS=(s3slower-collector.service s3slower-aggregator.service s3slower-aggregator.socket)
@@ -81,7 +83,7 @@ run rm -rf "$DESTDIR$SOCKET_DIR"
 
 # 4. Data, config and user only on --purge.
 if ((PURGE)); then
-    run rm -rf "$DESTDIR$STATE_DIR" "$DESTDIR$CONFIG_DIR"
+    run rm -rf "$DESTDIR$STATE_DIR" "$DESTDIR$COLLECTOR_STATE_DIR" "$DESTDIR$CONFIG_DIR"
     run rm -f "$DESTDIR$SYSUSERS_FILE"
     if [[ -z $DESTDIR ]] && getent passwd s3slower >/dev/null; then
         run userdel s3slower

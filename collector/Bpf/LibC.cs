@@ -2,11 +2,30 @@ using System.Runtime.InteropServices;
 
 namespace S3Slower.Collector.Bpf;
 
-/// <summary>The few libc calls loading BPF needs: identity, clocks, mounting tracefs, formatting libbpf's log.</summary>
+/// <summary>
+/// The few libc calls loading BPF needs: identity, clocks, mounting tracefs, formatting libbpf's log, and mapping and
+/// waiting on the ring buffer.
+/// </summary>
 internal static unsafe partial class LibC
 {
     public const int ClockRealtime = 0;
     public const int ClockMonotonic = 1;
+    public const int ProtRead = 1;
+    public const int ProtWrite = 2;
+    public const int MapShared = 1;
+    public const int EpollCloexec = 0x80000;
+    public const int EpollCtlAdd = 1;
+    public const uint EpollIn = 1;
+    public const uint EpollEdgeTriggered = 1u << 31;
+    public const int Eintr = 4;
+
+    /// <summary>struct epoll_event, packed on x86-64.</summary>
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
+    public struct EpollEvent
+    {
+        public uint Events;
+        public ulong Data;
+    }
 
     [StructLayout(LayoutKind.Sequential)]
     public struct TimeSpec
@@ -34,6 +53,24 @@ internal static unsafe partial class LibC
 
     [LibraryImport("libc", EntryPoint = "vsnprintf")]
     public static partial int VsnPrintf(byte* buffer, nuint size, byte* format, nint arguments);
+
+    [LibraryImport("libc", EntryPoint = "mmap", SetLastError = true)]
+    public static partial nint MemoryMap(nint address, nuint length, int protection, int flags, int fd, nint offset);
+
+    [LibraryImport("libc", EntryPoint = "munmap")]
+    public static partial int MemoryUnmap(nint address, nuint length);
+
+    [LibraryImport("libc", EntryPoint = "epoll_create1", SetLastError = true)]
+    public static partial int EpollCreate(int flags);
+
+    [LibraryImport("libc", EntryPoint = "epoll_ctl", SetLastError = true)]
+    public static partial int EpollControl(int epollFd, int operation, int fd, EpollEvent* @event);
+
+    [LibraryImport("libc", EntryPoint = "epoll_wait", SetLastError = true)]
+    public static partial int EpollWait(int epollFd, EpollEvent* events, int maxEvents, int timeoutMs);
+
+    [LibraryImport("libc", EntryPoint = "getpagesize")]
+    public static partial int GetPageSize();
 
     public static long Now(int clock)
     {

@@ -19,6 +19,7 @@ internal sealed class CollectorOptions
     public Option<bool> NoTls { get; } = new("--no-tls") { Description = "do not attach TLS uprobes" };
     public Option<bool> Print { get; } = new("--print") { Description = "also print each request as a JSON line on stdout" };
     public Option<bool> Pin { get; } = new("--pin") { Description = "keep the eBPF maps and programs pinned in /sys/fs/bpf/s3slower, so tracing goes on across collector restarts (the service uses it)" };
+    public Option<string?> StateDir { get; } = new("--state-dir") { Description = "journal events here until the aggregator has them, and keep the collector id, so a killed collector loses nothing (the service uses /var/lib/s3slower/collector)" };
     public Option<bool> Unpin { get; } = new("--unpin") { Description = "remove the pinned eBPF maps and programs (/sys/fs/bpf/s3slower) and exit" };
 
     /// <summary>
@@ -26,8 +27,8 @@ internal sealed class CollectorOptions
     /// `run` is a foreground session whose tracing should end with it.
     /// </summary>
     public IEnumerable<Option> All(bool includeSocket) =>
-        ((Option[])[Socket, Pid, Comm, AllHttp, Debug, Ebpf, Config, Duration, RingBufferMiB, SpoolEvents, TlsLib, NoTls, Print, Pin, Unpin])
-            .Where(o => includeSocket || (o != Socket && o != Pin && o != Unpin));
+        ((Option[])[Socket, Pid, Comm, AllHttp, Debug, Ebpf, Config, Duration, RingBufferMiB, SpoolEvents, TlsLib, NoTls, Print, Pin, StateDir, Unpin])
+            .Where(o => includeSocket || (o != Socket && o != Pin && o != StateDir && o != Unpin));
 
     public CollectorSettings Read(ParseResult result)
     {
@@ -66,6 +67,7 @@ internal sealed class CollectorOptions
             NoTls = result.GetValue(NoTls),
             Print = result.GetValue(Print),
             Pin = result.GetResult(Pin) is not null && result.GetValue(Pin),
+            StateDirectory = result.GetResult(StateDir) is null ? null : Path.GetFullPath(result.GetValue(StateDir)!),
             Unpin = result.GetResult(Unpin) is not null && result.GetValue(Unpin),
         };
     }

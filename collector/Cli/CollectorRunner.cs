@@ -1,3 +1,4 @@
+using S3Slower.Collector.Durability;
 using S3Slower.Collector.Run;
 using S3Slower.Collector.Transport;
 
@@ -24,15 +25,23 @@ internal static class CollectorRunner
             return 0;
         }
 
-        var spool = new EventSpool(settings.SpoolEvents);
-        IEventSink sink = settings.Print ? new PrintingSink(spool, Console.Out) : spool;
-        using var tracer = TracerFactory.Start(settings, sink, Console.Error);
+        using var durable = settings.StateDirectory is { } stateDirectory && !settings.DescribeEbpf
+            ? DurableState.Open(stateDirectory, settings.SpoolEvents, Console.Error)
+            : null;
+        var spool = durable?.Spool ?? new EventSpool(settings.SpoolEvents);
+        IEventSink sink = durable?.Sink ?? (IEventSink)spool;
+        if (settings.Print)
+        {
+            sink = new PrintingSink(sink, Console.Out);
+        }
+
+        using var tracer = TracerFactory.Start(settings, sink, Console.Error, durable?.Sink);
         if (settings.DescribeEbpf)
         {
             return 0;
         }
 
-        var client = new AggregatorClient(settings.SocketPath, spool, Console.Error, TimeSpan.FromMilliseconds(5))
+        var client = new AggregatorClient(settings.SocketPath, spool, Console.Error, TimeSpan.FromMilliseconds(5), durable?.CollectorId)
         {
             MalformedEvents = () => (ulong)tracer.MalformedEvents,
         };

@@ -19,6 +19,9 @@ public sealed record CollectorSettings
     /// <summary>Keep maps and tracepoint links pinned in bpffs across restarts.</summary>
     public bool Pin { get; init; }
 
+    /// <summary>Where the journal and the collector id live; null: events are kept in memory only.</summary>
+    public string? StateDirectory { get; init; }
+
     /// <summary>Remove the pins and exit.</summary>
     public bool Unpin { get; init; }
 }

@@ -17,7 +17,7 @@ internal sealed class PrintingSink : IEventSink
         _output = output;
     }
 
-    public void Publish(RequestEvent request)
+    public void Publish(ulong origin, RequestEvent request)
     {
         lock (_lock)
         {
@@ -25,7 +25,7 @@ internal sealed class PrintingSink : IEventSink
             _output.Flush();
         }
 
-        _next.Publish(request);
+        _next.Publish(origin, request);
     }
 
     public void ReportKernelLost(ulong totalLost) => _next.ReportKernelLost(totalLost);

@@ -6,7 +6,7 @@ namespace S3Slower.Collector.Cli;
 /// <summary>Starts the eBPF tracing for the collector's settings.</summary>
 internal static class TracerFactory
 {
-    public static TracingSession Start(CollectorSettings settings, IEventSink sink, TextWriter log)
+    public static TracingSession Start(CollectorSettings settings, IEventSink sink, TextWriter log, IRecordDurability? durability = null)
     {
         var session = TracingSession.Start(
             new TraceOptions
@@ -21,7 +21,8 @@ internal static class TracerFactory
             },
             sink,
             log,
-            pin: settings.Pin);
+            pin: settings.Pin,
+            durability: durability);
         if (settings.DescribeEbpf)
         {
             session.Describe(Console.Out);

@@ -38,7 +38,7 @@ public sealed class TlsTracer : IDisposable
     {
         _options = options;
         _log = log;
-        _attacher = new UprobeAttacher(bpfObject);
+        _attacher = new UprobeAttacher(bpfObject, options.PinDirectory);
         var knownFiles = TlsNative.bpf_object__find_map_by_name(bpfObject, KnownFilesMap);
         _knownFilesFd = knownFiles == 0 ? -1 : TlsNative.bpf_map__fd(knownFiles);
         _scanner.FileExamined += MarkKnown;

@@ -6,9 +6,11 @@ namespace S3Slower.Collector.Tls;
 /// <param name="ScanProcesses">Attach to TLS code mapped by processes running at start (bundled libssl, static binaries).</param>
 /// <param name="WatchNewCode">Follow exec and executable mmaps, for processes and dlopen'ed libraries that come later.</param>
 /// <param name="Debug">Log every file that could not be examined.</param>
+/// <param name="PinDirectory">With <c>--pin</c>: where the uprobe links are pinned, so TLS tracing goes on while the collector is gone.</param>
 public sealed record TlsTracerOptions(
     IReadOnlyList<string> ExtraLibraries,
     bool ScanSystem = true,
     bool ScanProcesses = true,
     bool WatchNewCode = true,
-    bool Debug = false);
+    bool Debug = false,
+    string? PinDirectory = null);

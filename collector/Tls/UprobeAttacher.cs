@@ -5,7 +5,9 @@ namespace S3Slower.Collector.Tls;
 /// <summary>
 /// Attaches the two shared TLS programs (entry, return) to each plaintext function of a file, for all processes
 /// (pid -1: the uprobe lives on the inode, so later processes and later dlopens of the file are covered at once).
-/// The function's <see cref="TlsFunction"/> is the BPF cookie.
+/// The function's <see cref="TlsFunction"/> is the BPF cookie. With a pin directory each link is pinned there under
+/// the file's identity, offset and kind, so the probes stay while the collector is gone, and the next collector reuses
+/// them instead of adding a second probe (which would report every TLS call twice).
 /// </summary>
 internal sealed class UprobeAttacher : IDisposable
 {
@@ -18,9 +20,11 @@ internal sealed class UprobeAttacher : IDisposable
     private readonly nint _exit;
     private readonly nint _free;
     private readonly List<nint> _links = [];
+    private readonly string? _pinDirectory;
 
-    public UprobeAttacher(nint bpfObject)
+    public UprobeAttacher(nint bpfObject, string? pinDirectory = null)
     {
+        _pinDirectory = pinDirectory;
         _enter = TlsNative.bpf_object__find_program_by_name(bpfObject, EnterProgram);
         _exit = TlsNative.bpf_object__find_program_by_name(bpfObject, ExitProgram);
         _free = TlsNative.bpf_object__find_program_by_name(bpfObject, FreeProgram);
@@ -32,6 +36,9 @@ internal sealed class UprobeAttacher : IDisposable
 
     public int LinkCount => _links.Count;
 
+    /// <summary>Probes found pinned by an earlier collector and kept.</summary>
+    public int ReusedLinks { get; private set; }
+
     /// <summary>Attaches every function of <paramref name="target"/>; returns those attached, and why others failed.</summary>
     public IReadOnlyList<TlsFunction> Attach(TlsProbeTarget target, List<string> errors)
     {
@@ -40,7 +47,7 @@ internal sealed class UprobeAttacher : IDisposable
         {
             if (TlsFunctions.EndsStream(function.Function))
             {
-                var free = AttachOne(_free, target.OpenPath, function, retProbe: false, out var freeError);
+                var free = AttachOrReuse(_free, target, function, retProbe: false, out var freeError);
                 if (free == 0)
                 {
                     errors.Add($"{target.Path}: {TlsFunctions.SymbolOf(function.Function)} probe: {freeError}");
@@ -54,14 +61,14 @@ internal sealed class UprobeAttacher : IDisposable
 
             // Return probe first: a call is only seen at entry once its return is sure to be seen too, so the
             // per-thread "in a TLS call" state can never be left behind by a call already running at attach time.
-            var exit = AttachOne(_exit, target.OpenPath, function, retProbe: true, out var exitError);
+            var exit = AttachOrReuse(_exit, target, function, retProbe: true, out var exitError);
             if (exit == 0)
             {
                 errors.Add($"{target.Path}: {TlsFunctions.SymbolOf(function.Function)} return probe: {exitError}");
                 continue;
             }
 
-            var enter = AttachOne(_enter, target.OpenPath, function, retProbe: false, out var enterError);
+            var enter = AttachOrReuse(_enter, target, function, retProbe: false, out var enterError);
             if (enter == 0)
             {
                 _ = TlsNative.bpf_link__destroy(exit);
@@ -85,6 +92,39 @@ internal sealed class UprobeAttacher : IDisposable
         }
 
         _links.Clear();
+    }
+
+    private nint AttachOrReuse(nint program, TlsProbeTarget target, TlsProbeFunction function, bool retProbe, out string error)
+    {
+        if (_pinDirectory is null)
+        {
+            return AttachOne(program, target.OpenPath, function, retProbe, out error);
+        }
+
+        string kind = program == _free ? "free" : retProbe ? "ret" : "call";
+        string pin = Bpf.BpfPins.LinkPath(_pinDirectory, FormattableString.Invariant($"tls_{target.Identity.Major}_{target.Identity.Minor}_{target.Identity.Inode}_{function.FileOffset:x}_{kind}"));
+        if (File.Exists(pin))
+        {
+            nint reused = Bpf.Libbpf.LinkOpen(pin);
+            if (reused != 0)
+            {
+                ReusedLinks++;
+                error = "";
+                return reused;
+            }
+
+            File.Delete(pin); // unreadable: replace it below
+        }
+
+        nint link = AttachOne(program, target.OpenPath, function, retProbe, out error);
+        if (link != 0 && Bpf.Libbpf.LinkPin(link, pin) != 0)
+        {
+            error = $"cannot pin the probe at {pin}";
+            _ = TlsNative.bpf_link__destroy(link);
+            return 0;
+        }
+
+        return link;
     }
 
     private static unsafe nint AttachOne(nint program, string path, TlsProbeFunction function, bool retProbe, out string error)

@@ -12,6 +12,9 @@ internal sealed class PendingRequest : IDisposable
     private byte[]? _responseBytes = ArrayPool<byte>.Shared.Rent(CaptureCapacity);
 
     public uint Tid { get; init; }
+
+    /// <summary>Ring-buffer position of the record that started the request: the request's identity for replays.</summary>
+    public ulong Origin { get; init; }
     public ulong RequestStartNs { get; init; }
     public ulong RequestEndNs { get; set; }
     public ulong ResponseStartNs { get; set; }

@@ -49,12 +49,19 @@ internal sealed class RequestAssembler
 
     public int OpenConnections => _connections.Count;
 
-    public void OnRecord(in KernelRecord record, ReadOnlySpan<byte> data)
+    /// <summary>
+    /// The ring position of the oldest record a request still in flight started with, or <see cref="ulong.MaxValue"/>
+    /// when none is: records before it are no longer needed to finish any request. Updated by <see cref="FlushIdle"/>.
+    /// </summary>
+    public ulong OldestPendingOrigin { get; private set; } = ulong.MaxValue;
+
+    /// <summary>Takes one kernel record; <paramref name="position"/> is where it was in the ring buffer.</summary>
+    public void OnRecord(in KernelRecord record, ReadOnlySpan<byte> data, ulong position = 0)
     {
         switch (record.Kind)
         {
             case KernelRecordKind.Write:
-                OnWrite(in record, data);
+                OnWrite(in record, data, position);
                 break;
             case KernelRecordKind.Read:
                 OnRead(in record, data);
@@ -74,6 +81,7 @@ internal sealed class RequestAssembler
     public void FlushIdle(ulong nowNs)
     {
         _expired.Clear();
+        ulong oldest = ulong.MaxValue;
         foreach ((ulong id, ConnectionTrack conn) in _connections)
         {
             long idle = (long)(nowNs - Math.Min(nowNs, conn.LastActivityNs));
@@ -87,6 +95,8 @@ internal sealed class RequestAssembler
 
                 continue;
             }
+
+            oldest = Math.Min(oldest, pending.Origin);
 
             if (pending.Response is { } response)
             {
@@ -106,6 +116,9 @@ internal sealed class RequestAssembler
         {
             _connections.Remove(id);
         }
+
+        // A request finished just above is still counted as the oldest: it is released one poll later.
+        OldestPendingOrigin = oldest;
     }
 
     /// <summary>Ends every request still in flight (at shutdown): what was seen is reported, flagged incomplete.</summary>
@@ -120,9 +133,10 @@ internal sealed class RequestAssembler
         }
 
         _connections.Clear();
+        OldestPendingOrigin = ulong.MaxValue;
     }
 
-    private void OnWrite(in KernelRecord record, ReadOnlySpan<byte> data)
+    private void OnWrite(in KernelRecord record, ReadOnlySpan<byte> data, ulong position)
     {
         bool startsRequest = (record.Flags & KernelRecordFlags.Method) != 0;
         ConnectionTrack? conn = _connections.GetValueOrDefault(record.ConnectionId);
@@ -167,7 +181,7 @@ internal sealed class RequestAssembler
             Finish(conn, ExpectedBodyRead(pending) ? RequestFlags.None : RequestFlags.Incomplete);
         }
 
-        pending = new PendingRequest { Tid = record.Tid, RequestStartNs = record.EnterNs, RequestEndNs = record.ExitNs, RequestBytes = record.Bytes };
+        pending = new PendingRequest { Tid = record.Tid, Origin = position, RequestStartNs = record.EnterNs, RequestEndNs = record.ExitNs, RequestBytes = record.Bytes };
         pending.AppendRequest(data);
         conn.Current = pending;
     }
@@ -371,7 +385,7 @@ internal sealed class RequestAssembler
             }
 
             Published++;
-            _sink.Publish(new RequestEvent
+            _sink.Publish(pending.Origin, new RequestEvent
             {
                 RequestStartNs = _toUnixNs(pending.RequestStartNs),
                 RequestEndNs = _toUnixNs(pending.RequestEndNs),

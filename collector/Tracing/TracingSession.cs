@@ -11,12 +11,16 @@ namespace S3Slower.Collector.Tracing;
 /// The tracing half of the collector: loads and attaches the BPF programs, polls the ring buffer on its own thread,
 /// assembles requests and publishes them. Dispose detaches and reports requests still in flight as incomplete.
 /// </summary>
-public sealed unsafe class TracingSession : IDisposable
+public sealed class TracingSession : IDisposable
 {
     private const int PollTimeoutMs = 50;
     private const long CounterIntervalNs = 1_000_000_000;
     private const long ClockResyncIntervalNs = 10_000_000_000;
     private const int MaxFilterEntries = 64;
+
+    // Records held for requests still in flight may take at most this share of the ring: the kernel wakes the reader
+    // when a quarter is unread, so holding more would turn every record into a wake-up.
+    private const int HeldShareDivisor = 8;
 
     private readonly BpfObject _bpf;
     private readonly IEventSink _sink;
@@ -24,18 +28,23 @@ public sealed unsafe class TracingSession : IDisposable
     private readonly RequestAssembler _assembler;
     private readonly MonotonicClock _clock = new();
     private readonly Thread _poller;
+    private readonly IRecordDurability? _durability;
+    private readonly bool _leavePendingInRing;
+    private readonly RingRecordHandler _onRecord;
     private TlsTracer? _tls;
-    private GCHandle _self;
-    private nint _ringBuffer;
+    private RingBufferReader? _reader;
     private volatile bool _stopping;
     private ulong _lastLost;
     private long _malformed;
 
-    private TracingSession(BpfObject bpf, TraceOptions options, IEventSink sink, TextWriter log)
+    private TracingSession(BpfObject bpf, TraceOptions options, IEventSink sink, TextWriter log, IRecordDurability? durability, bool pinned)
     {
         _bpf = bpf;
         _sink = sink;
         _log = log;
+        _durability = durability;
+        _leavePendingInRing = durability is not null && pinned;
+        _onRecord = OnRecord;
         _assembler = new RequestAssembler(sink, new AssemblerOptions { AllHttp = options.AllHttp, IdleFlushNs = (long)options.IdleFlush.TotalNanoseconds }, _clock.ToUnixNs);
         _poller = new Thread(PollLoop) { IsBackground = true, Name = "s3slower-ringbuf" };
     }
@@ -54,16 +63,25 @@ public sealed unsafe class TracingSession : IDisposable
     /// </summary>
     public long MalformedEvents => Interlocked.Read(ref _malformed) + Volatile.Read(ref _unparsed) + Volatile.Read(ref _orphans);
 
+    /// <summary>
+    /// Times the records of requests in flight took more than their share of the ring and were released before the
+    /// requests finished: a collector killed then would have lost those requests.
+    /// </summary>
+    public long HeldRecordsReleasedEarly => Interlocked.Read(ref _releasedEarly);
+
     private long _published;
     private long _unparsed;
     private long _orphans;
+    private long _releasedEarly;
 
     /// <summary>
     /// Loads, configures and attaches the programs, then starts polling. Throws <see cref="BpfException"/> with a readable reason.
     /// With <paramref name="pin"/>, maps and tracepoint links live in bpffs (<c>/sys/fs/bpf/s3slower/&lt;build&gt;</c>): they
     /// outlive this process, and a later session reuses them and drains what the kernel queued meanwhile.
+    /// With <paramref name="durability"/>, ring records are released only once the events they produced are safe, and
+    /// (pinned) a stop leaves the requests in flight in the ring for the next session instead of reporting them incomplete.
     /// </summary>
-    public static TracingSession Start(TraceOptions options, IEventSink sink, TextWriter log, bool pin = false)
+    public static TracingSession Start(TraceOptions options, IEventSink sink, TextWriter log, bool pin = false, IRecordDurability? durability = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(sink);
@@ -98,7 +116,7 @@ public sealed unsafe class TracingSession : IDisposable
             }
 
             Configure(bpf, options, reusedMaps > 0);
-            session = new TracingSession(bpf, options, sink, log);
+            session = new TracingSession(bpf, options, sink, log, durability, pin);
             // The consumer exists before any new program is attached; reused links never stopped writing.
             session.OpenRingBuffer();
             int reusedLinks = bpf.AttachTracepoints(pinDir);
@@ -109,7 +127,7 @@ public sealed unsafe class TracingSession : IDisposable
                     : $"s3slower: pinned maps and links in {pinDir} (they stay after exit; --unpin removes them)");
             }
 
-            session._tls = options.NoTls ? null : TlsTracer.Start(new TlsTracerOptions(options.TlsLibraries, Debug: options.Debug), bpf.Handle, log);
+            session._tls = options.NoTls ? null : TlsTracer.Start(new TlsTracerOptions(options.TlsLibraries, Debug: options.Debug, PinDirectory: pinDir), bpf.Handle, log);
             session._poller.Start();
             return session;
         }
@@ -158,17 +176,9 @@ public sealed unsafe class TracingSession : IDisposable
         }
 
         _tls?.Dispose();
-        _bpf.Dispose(); // detaches first: nothing new arrives while the last requests are flushed (pinned links stay attached)
-        if (_ringBuffer != 0)
-        {
-            Libbpf.RingBufferFree(_ringBuffer);
-            _ringBuffer = 0;
-        }
-
-        if (_self.IsAllocated)
-        {
-            _self.Free();
-        }
+        _bpf.Dispose(); // pinned links stay attached
+        _reader?.Dispose();
+        _reader = null;
     }
 
     private static void Validate(TraceOptions options)
@@ -225,39 +235,24 @@ public sealed unsafe class TracingSession : IDisposable
 
     private void OpenRingBuffer()
     {
-        _self = GCHandle.Alloc(this);
-        int fd = Libbpf.MapFd(_bpf.Map("events"));
-        _ringBuffer = Libbpf.RingBufferNew(fd, &OnSample, GCHandle.ToIntPtr(_self), 0);
-        if (_ringBuffer == 0)
-        {
-            int errno = Marshal.GetLastPInvokeError();
-            throw new BpfException($"Could not open the BPF ring buffer: {Libbpf.ErrorText(errno)}");
-        }
+        _reader = new RingBufferReader(Libbpf.MapFd(_bpf.Map("events")), _bpf.MaxEntries("events"));
+        _durability?.Attach(Durability.EventJournal.IdentifyRing(HostIdentity.BootId, _reader.MapId()));
+        ReportLost();
     }
 
     private void PollLoop()
     {
+        RingBufferReader reader = _reader!;
         ulong nextCounters = 0, nextResync = MonotonicClock.NowNs + (ulong)ClockResyncIntervalNs;
         while (!_stopping)
         {
-            // The kernel wakes this thread only when the ring fills up; between wakeups it is drained on the timer.
-            int rc = Libbpf.RingBufferPoll(_ringBuffer, PollTimeoutMs);
-            if (rc >= 0)
-            {
-                rc = Libbpf.RingBufferConsume(_ringBuffer);
-            }
-
-            if (rc < 0 && rc != -4)
-            {
-                _log.WriteLine($"s3slower: ring buffer poll failed: {Libbpf.ErrorText(rc)}");
-                Thread.Sleep(PollTimeoutMs);
-            }
-
+            // The kernel wakes this thread only when the ring fills up; between wake-ups it is read on the timer.
+            reader.Wait(PollTimeoutMs);
+            reader.Read(_onRecord);
             ulong now = MonotonicClock.NowNs;
             _assembler.FlushIdle(now);
-            Volatile.Write(ref _published, _assembler.Published);
-            Volatile.Write(ref _unparsed, _assembler.SkippedUnparsed);
-            Volatile.Write(ref _orphans, _assembler.OrphanRecords);
+            Release(reader);
+            PublishCounters();
             if (now >= nextCounters)
             {
                 nextCounters = now + CounterIntervalNs;
@@ -271,13 +266,75 @@ public sealed unsafe class TracingSession : IDisposable
             }
         }
 
-        // What is already in the ring buffer still counts; what is in flight ends here.
-        _ = Libbpf.RingBufferConsume(_ringBuffer);
-        _assembler.FlushAll();
+        // What is already in the ring buffer still counts. Requests in flight end here, unless the ring is pinned and
+        // journaled: then their records stay in the ring and the next collector finishes them.
+        reader.Read(_onRecord);
+        if (_leavePendingInRing)
+        {
+            _assembler.FlushIdle(MonotonicClock.NowNs);
+        }
+        else
+        {
+            _assembler.FlushAll();
+        }
+
+        Release(reader);
+        PublishCounters();
+        ReportLost();
+    }
+
+    private void PublishCounters()
+    {
         Volatile.Write(ref _published, _assembler.Published);
         Volatile.Write(ref _unparsed, _assembler.SkippedUnparsed);
         Volatile.Write(ref _orphans, _assembler.OrphanRecords);
-        ReportLost();
+    }
+
+    /// <summary>Gives the kernel back the ring up to what was read, or up to the oldest request in flight once events are safe.</summary>
+    private void Release(RingBufferReader reader)
+    {
+        ulong read = reader.ReadPosition;
+        ulong release = read;
+        if (_durability is not null && _durability.Persist())
+        {
+            ulong oldest = _assembler.OldestPendingOrigin;
+            if (oldest < read)
+            {
+                if (read - oldest <= reader.Size / HeldShareDivisor)
+                {
+                    release = oldest;
+                }
+                else
+                {
+                    Interlocked.Increment(ref _releasedEarly);
+                }
+            }
+        }
+
+        reader.Release(release);
+        _durability?.Released(reader.ReleasedPosition);
+    }
+
+    private void OnRecord(ulong position, ReadOnlySpan<byte> data)
+    {
+        try
+        {
+            if (KernelRecord.TryRead(data, out KernelRecord record, out ReadOnlySpan<byte> bytes))
+            {
+                _assembler.OnRecord(in record, bytes, position);
+            }
+            else
+            {
+                Interlocked.Increment(ref _malformed);
+            }
+        }
+#pragma warning disable CA1031 // one bad record must not stop tracing; it is counted and the session goes on
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Interlocked.Increment(ref _malformed);
+            _log.WriteLine($"s3slower: dropped a kernel record: {ex.Message}");
+        }
     }
 
     private void ReportLost()
@@ -288,32 +345,6 @@ public sealed unsafe class TracingSession : IDisposable
             _lastLost = lost;
             _sink.ReportKernelLost(lost);
         }
-    }
-
-    [UnmanagedCallersOnly]
-    private static int OnSample(nint context, byte* data, nuint size)
-    {
-        var session = (TracingSession)GCHandle.FromIntPtr(context).Target!;
-        try
-        {
-            if (KernelRecord.TryRead(new ReadOnlySpan<byte>(data, (int)Math.Min(size, int.MaxValue)), out KernelRecord record, out ReadOnlySpan<byte> bytes))
-            {
-                session._assembler.OnRecord(in record, bytes);
-            }
-            else
-            {
-                Interlocked.Increment(ref session._malformed);
-            }
-        }
-#pragma warning disable CA1031 // an exception must not unwind into libbpf; the record is lost, the session goes on
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            Interlocked.Increment(ref session._malformed);
-            session._log.WriteLine($"s3slower: dropped a kernel record: {ex.Message}");
-        }
-
-        return 0;
     }
 
     [StructLayout(LayoutKind.Sequential)]

@@ -23,7 +23,13 @@ public sealed class AggregatorClient
     private readonly ResiliencePipeline _connectPipeline;
     private int _failedAttempts;
 
-    public AggregatorClient(string socketPath, EventSpool spool, TextWriter log, TimeSpan batchDelay)
+    /// <summary>A client for the aggregator at <paramref name="socketPath"/> that sends what <paramref name="spool"/> holds.</summary>
+    /// <param name="socketPath">The aggregator's Unix socket.</param>
+    /// <param name="spool">Events to send, kept until acknowledged.</param>
+    /// <param name="log">Where connection changes are reported.</param>
+    /// <param name="batchDelay">How long to let events gather into one frame once some arrived.</param>
+    /// <param name="collectorId">A journaled collector's own id, so the aggregator deduplicates its resent events; null: a new one.</param>
+    public AggregatorClient(string socketPath, EventSpool spool, TextWriter log, TimeSpan batchDelay, string? collectorId = null)
     {
         _socketPath = socketPath;
         _spool = spool;
@@ -31,7 +37,7 @@ public sealed class AggregatorClient
         _batchDelay = batchDelay;
         _hello = new Hello(
             ProtocolConstants.Version,
-            Guid.NewGuid().ToString("N"),
+            collectorId ?? Guid.NewGuid().ToString("N"),
             HostIdentity.Hostname,
             HostIdentity.BootId,
             Environment.ProcessId,

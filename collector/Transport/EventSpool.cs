@@ -16,10 +16,13 @@ public sealed class EventSpool : IEventSink
     private ulong _kernelLost;
     private ulong _published;
 
-    public EventSpool(int capacity)
+    /// <param name="capacity">Events kept at most.</param>
+    /// <param name="firstSequence">The sequence number of the first event: where a journaled collector left off.</param>
+    public EventSpool(int capacity, ulong firstSequence = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _ring = new RequestEvent[capacity];
+        _firstUnacked = _next = firstSequence;
     }
 
     public int Capacity => _ring.Length;
@@ -44,14 +47,32 @@ public sealed class EventSpool : IEventSink
         }
     }
 
-    public void Publish(RequestEvent request)
+    /// <summary>The lowest sequence number not yet acknowledged.</summary>
+    public ulong FirstUnacknowledged
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _firstUnacked;
+            }
+        }
+    }
+
+    public void Publish(RequestEvent request) => TryPublish(request, out _);
+
+    void IEventSink.Publish(ulong origin, RequestEvent request) => TryPublish(request, out _);
+
+    /// <summary>Numbers and keeps one event; false (and counted as dropped) when the spool is full.</summary>
+    public bool TryPublish(RequestEvent request, out ulong sequence)
     {
         lock (_lock)
         {
+            sequence = _next;
             if (_next - _firstUnacked >= (ulong)_ring.Length)
             {
                 _dropped++;
-                return;
+                return false;
             }
 
             _ring[_next % (ulong)_ring.Length] = request;
@@ -63,6 +84,8 @@ public sealed class EventSpool : IEventSink
         {
             Available.Release();
         }
+
+        return true;
     }
 
     public void ReportKernelLost(ulong totalLost) => Interlocked.Exchange(ref _kernelLost, totalLost);

@@ -21,10 +21,13 @@ public sealed class RunCommandTests(S3rverFixture s3)
         // The aggregator runs as nobody: its output directory must be reachable by nobody.
         File.SetUnixFileMode(work.Path, (UnixFileMode)0b111_101_101);
         string listen = "127.0.0.1:" + FreePort.Next().ToString(CultureInfo.InvariantCulture);
+        // Ctrl-C is SIGINT; a test run started in the background (nohup, `cmd &` in a script) inherits SIGINT
+        // ignored, and .NET leaves an inherited SIG_IGN alone, so the signal is restored to its default first, as in
+        // a terminal.
         await using var run = ManagedProcess.Start(
             "s3slower run",
-            RepoPaths.Binary("S3Slower.Collector", "s3slower-collector"),
-            ["run", "-d", "jsonl,json,prometheus", "--comm", "curl", "--output-dir", output, "--listen", listen],
+            "env",
+            ["--default-signal=INT", RepoPaths.Binary("S3Slower.Collector", "s3slower-collector"), "run", "-d", "jsonl,json,prometheus", "--comm", "curl", "--output-dir", output, "--listen", listen],
             env: new Dictionary<string, string> { ["S3SLOWER_AGGREGATOR"] = RepoPaths.Binary("S3Slower.Aggregator", "s3slower-aggregator") });
         await run.WaitForLineAsync(l => l.Contains("tracing; sending to", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the collector tracing");
 

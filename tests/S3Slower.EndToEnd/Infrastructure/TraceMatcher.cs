@@ -14,6 +14,11 @@ public static class TraceMatcher
     public const double RelativeTolerance = 0.02;
     public const double AbsoluteToleranceUs = 200;
 
+    /// <summary>Share of a run's requests whose client clock may have been preempted (see <see cref="CompareTiming"/>).</summary>
+    public const double PreemptedShare = 0.10;
+    public const double PreemptedRelativeBound = 0.10;
+    public const double PreemptedAbsoluteBoundUs = 1000;
+
     private const long LargeBodyBytes = 64 * 1024;
 
     public static void AssertEachRequestReportedOnce(ScenarioRun run, IReadOnlyList<TracedOperation> traced, bool checkTiming = true)
@@ -47,6 +52,7 @@ public static class TraceMatcher
         }
 
         var firstOfProcess = run.Exchanges.GroupBy(e => e.Pid).Select(g => g.First()).ToHashSet();
+        var timed = new List<(ClientExchange Client, TracedOperation Traced)>();
         foreach (var (client, t) in pairs)
         {
             // The first request of a JIT-compiled client (.NET, Node) runs the client's own timing hooks and the
@@ -60,8 +66,15 @@ public static class TraceMatcher
             // copy is the client's own work before any byte reaches TLS; the client clock cannot exclude it.
             bool clientCopiesBeforeTls = run.Client.Name == "node" && run.Tls && client.RequestBytes >= LargeBodyBytes;
             coldClientClock |= clientCopiesBeforeTls;
-            problems.AddRange(Compare(run, client, t, checkTiming && !coldClientClock).Select(p => $"{client.Operation} {client.Method} {client.Key} (pid {client.Pid}): {p}"));
+            bool timeIt = checkTiming && !coldClientClock;
+            problems.AddRange(Compare(run, client, t, timeIt).Select(p => $"{client.Operation} {client.Method} {client.Key} (pid {client.Pid}): {p}"));
+            if (timeIt && client.DurationUs is not null)
+            {
+                timed.Add((client, t));
+            }
         }
+
+        problems.AddRange(CompareTiming(timed));
 
         if (problems.Count > 0)
         {
@@ -160,21 +173,52 @@ public static class TraceMatcher
             yield return $"ttfb_ms {t.TtfbMs} exceeds total_ms {t.TotalMs}";
         }
 
-        if (checkTiming)
+        if (checkTiming && c.DurationUs is null)
         {
-            if (c.DurationUs is not double clientUs)
+            yield return "client recorded no duration";
+        }
+    }
+
+    /// <summary>
+    /// The traced total against the client's own clock. Every pair must agree within max(2 %, 200 µs), except that a
+    /// client's user-space stamps are taken after the syscalls they stand for, and on a loaded 2-core machine the
+    /// client is sometimes preempted in between (measured: up to ~300 µs once in a few hundred requests). So at most
+    /// <see cref="PreemptedShare"/> of a run's requests (at least one) may be off by more, and never by more than
+    /// max(10 %, 1 ms): a tracer that missed a phase is off by far more than that.
+    /// </summary>
+    private static IEnumerable<string> CompareTiming(List<(ClientExchange Client, TracedOperation Traced)> timed)
+    {
+        var strictMisses = new List<string>();
+        foreach (var (c, t) in timed)
+        {
+            double clientUs = c.DurationUs!.Value;
+            double tracedUs = t.TotalMs * 1000;
+            double tolerance = Math.Max(RelativeTolerance * clientUs, AbsoluteToleranceUs);
+            double off = tracedUs - clientUs;
+            if (Math.Abs(off) <= tolerance)
             {
-                yield return "client recorded no duration";
+                continue;
+            }
+
+            string what = string.Create(CultureInfo.InvariantCulture,
+                $"{c.Operation} {c.Method} {c.Key} (pid {c.Pid}): total {tracedUs:F1} µs vs client {clientUs:F1} µs: off by {off:F1} µs, tolerance {tolerance:F1} µs (flags [{string.Join(",", t.Flags ?? [])}], new connection {c.NewConnection})");
+            double outer = Math.Max(PreemptedRelativeBound * clientUs, PreemptedAbsoluteBoundUs);
+            if (Math.Abs(off) > outer)
+            {
+                yield return what + string.Create(CultureInfo.InvariantCulture, $"; beyond even the preemption bound {outer:F1} µs");
             }
             else
             {
-                var tracedUs = t.TotalMs * 1000;
-                var tolerance = Math.Max(RelativeTolerance * clientUs, AbsoluteToleranceUs);
-                if (Math.Abs(tracedUs - clientUs) > tolerance)
-                {
-                    yield return string.Create(CultureInfo.InvariantCulture,
-                        $"total {tracedUs:F1} µs vs client {clientUs:F1} µs: off by {tracedUs - clientUs:F1} µs, tolerance {tolerance:F1} µs (flags [{string.Join(",", t.Flags ?? [])}], new connection {c.NewConnection})");
-                }
+                strictMisses.Add(what);
+            }
+        }
+
+        int allowed = Math.Max(1, (int)(timed.Count * PreemptedShare));
+        if (strictMisses.Count > allowed)
+        {
+            foreach (string miss in strictMisses)
+            {
+                yield return miss + $" ({strictMisses.Count} requests outside the tolerance, at most {allowed} allowed)";
             }
         }
     }

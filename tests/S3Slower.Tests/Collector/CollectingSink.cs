@@ -10,7 +10,7 @@ internal sealed class CollectingSink : IEventSink
 
     public ulong Lost { get; private set; }
 
-    public void Publish(RequestEvent request) => Events.Enqueue(request);
+    public void Publish(ulong origin, RequestEvent request) => Events.Enqueue(request);
 
     public void ReportKernelLost(ulong totalLost) => Lost = totalLost;
 }

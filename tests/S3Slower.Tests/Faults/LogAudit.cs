@@ -28,6 +28,29 @@ internal sealed class LogAudit
 
     public IReadOnlyList<string> Collectors { get; }
 
+    /// <summary>
+    /// Reads the log until it holds every key of <paramref name="expected"/> and stops growing (idle connections' last
+    /// requests are reported after a short delay), or a minute passes; returns the last reading.
+    /// </summary>
+    public static async Task<LogAudit> SettleAsync(string path, IReadOnlyCollection<string> expected)
+    {
+        LogAudit audit = Read(path);
+        var settle = System.Diagnostics.Stopwatch.StartNew();
+        while (settle.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            var again = Read(path);
+            bool stable = again.Records.Count == audit.Records.Count;
+            audit = again;
+            if (stable && expected.All(audit.KeyCounts.ContainsKey))
+            {
+                break;
+            }
+        }
+
+        return audit;
+    }
+
     public static LogAudit Read(string path)
     {
         if (!File.Exists(path))

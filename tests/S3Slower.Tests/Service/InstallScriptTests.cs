@@ -80,6 +80,8 @@ public sealed class InstallScriptTests : IDisposable
         File.WriteAllText(At("sys/fs/bpf/s3slower/events"), "");
         Directory.CreateDirectory(At("var/lib/s3slower"));
         File.WriteAllText(At("var/lib/s3slower/operations.jsonl"), "{}\n");
+        Directory.CreateDirectory(At("var/lib/s3slower-collector"));
+        File.WriteAllText(At("var/lib/s3slower-collector/collector-id"), "0123456789abcdef0123456789abcdef\n");
 
         var remove = ToolRun.Run("bash", [Uninstall, "--destdir", _destdir]);
         Assert.True(remove.ExitCode == 0, remove.Output);
@@ -88,11 +90,13 @@ public sealed class InstallScriptTests : IDisposable
         Assert.All(ServiceRepo.Units, unit => Assert.False(File.Exists(At($"etc/systemd/system/{unit}")), $"{unit} left behind"));
         Assert.False(File.Exists(At("etc/systemd/system/multi-user.target.wants/s3slower-collector.service")), "enable link left behind");
         Assert.True(File.Exists(At("var/lib/s3slower/operations.jsonl")), "data deleted without --purge");
+        Assert.True(File.Exists(At("var/lib/s3slower-collector/collector-id")), "the collector's journal deleted without --purge");
         Assert.True(File.Exists(config), "config deleted without --purge");
 
         var purge = ToolRun.Run("bash", [Uninstall, "--destdir", _destdir, "--purge"]);
         Assert.True(purge.ExitCode == 0, purge.Output);
         Assert.False(Directory.Exists(At("var/lib/s3slower")), "--purge kept the data");
+        Assert.False(Directory.Exists(At("var/lib/s3slower-collector")), "--purge kept the collector's journal");
         Assert.False(Directory.Exists(At("etc/s3slower")), "--purge kept the config");
     }
 

@@ -99,7 +99,8 @@ public sealed class SystemdUnitTests : IDisposable
         // Root without CAP_DAC_OVERRIDE can only connect to the 0660 socket through the group.
         Assert.Equal("s3slower", unit.Get("Service", "SupplementaryGroups"));
         Assert.Contains("s3slower-aggregator.socket", unit.Get("Unit", "After"));
-        Assert.Equal("/usr/local/lib/s3slower/collector/s3slower-collector --pin --socket /run/s3slower/s3slower.sock", unit.Get("Service", "ExecStart"));
+        Assert.Equal("/usr/local/lib/s3slower/collector/s3slower-collector --pin --state-dir /var/lib/s3slower-collector --socket /run/s3slower/s3slower.sock", unit.Get("Service", "ExecStart"));
+        Assert.Equal("s3slower-collector", unit.Get("Service", "StateDirectory"));
     }
 
     [Fact]

@@ -78,11 +78,11 @@ internal sealed class TlsKernelHarness : IDisposable
     }
 
     /// <summary>Feeds one process's records through the collector's request assembler, as the real session does.</summary>
-    public List<RequestEvent> Assemble(int pid)
+    public List<RequestEvent> Assemble(int pid, Func<RawRecord, bool>? include = null)
     {
         var sink = new CollectingSink();
         var assembler = new RequestAssembler(sink, new AssemblerOptions { AllHttp = true }, mono => (long)mono);
-        foreach (var record in RecordsOf(pid))
+        foreach (var record in RecordsOf(pid).Where(include ?? (_ => true)))
         {
             Assert.True(KernelRecord.TryRead(record.Raw, out var header, out var data));
             assembler.OnRecord(in header, data);

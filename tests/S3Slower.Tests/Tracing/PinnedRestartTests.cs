@@ -4,8 +4,10 @@ using Xunit.Abstractions;
 namespace S3Slower.Tests.Tracing;
 
 /// <summary>
-/// <c>--pin</c>: maps and tracepoint links stay in bpffs while the collector is gone, so requests made while it is
-/// killed are queued by the kernel and delivered by the next collector, exactly once. Without it nothing is pinned.
+/// <c>--pin</c>: maps, tracepoint links and TLS uprobe links stay in bpffs while the collector is gone, so plain and
+/// HTTPS requests made while it is killed are queued by the kernel and delivered by the next collector, exactly once
+/// (the next collector reuses the pinned uprobes rather than adding its own, which would report each call twice).
+/// Without it nothing is pinned.
 /// </summary>
 [Collection(FaultsCollection.Name)]
 [Trait("Category", "Pipeline")]
@@ -24,6 +26,7 @@ public sealed class PinnedRestartTests(ITestOutputHelper output)
         {
             await UnpinAsync();
             await using var server = await StartHttpServerAsync();
+            await using var tlsServer = await StartHttpsServerAsync(dir);
             await using var aggregator = await FaultAggregator.StartAsync(socket, Path.Combine(dir, "out"), FaultEnvironment.FreePort());
             string tag = "pin" + Guid.NewGuid().ToString("N")[..8];
 
@@ -31,16 +34,17 @@ public sealed class PinnedRestartTests(ITestOutputHelper output)
             await using (var first = await StartCollectorAsync(socket, "--pin"))
             {
                 Assert.True(first.StderrContains("pinned maps and links in"), "the first --pin collector did not report its pins\n" + first.Diagnostics());
-                before = await CurlAsync(server.Port, tag + "-before", 10);
+                before = [.. await CurlAsync(server.Port, tag + "-before", 10), .. await CurlAsync(tlsServer.Port, tag + "-tls-before", 10, tls: true)];
                 await WaitForKeysAsync(aggregator, before, first);
                 await first.KillHardAsync();
             }
 
             string[] pins = Directory.Exists(PinRoot) ? Directory.GetFileSystemEntries(PinRoot, "*", SearchOption.AllDirectories) : [];
-            Assert.True(pins.Any(p => Path.GetFileName(p).StartsWith("link_", StringComparison.Ordinal)) && pins.Any(p => Path.GetFileName(p) == "events"),
+            Assert.True(pins.Any(p => Path.GetFileName(p).StartsWith("link_", StringComparison.Ordinal)) && pins.Any(p => Path.GetFileName(p) == "events")
+                && pins.Any(p => Path.GetFileName(p).StartsWith("link_tls_", StringComparison.Ordinal)),
                 $"after kill -9 the pins should remain in {PinRoot}; found: {string.Join(", ", pins)}");
 
-            var whileDown = await CurlAsync(server.Port, tag + "-down", 20);
+            List<string> whileDown = [.. await CurlAsync(server.Port, tag + "-down", 20), .. await CurlAsync(tlsServer.Port, tag + "-tls-down", 20, tls: true)];
 
             await using (var second = await StartCollectorAsync(socket, "--pin"))
             {
@@ -77,6 +81,7 @@ public sealed class PinnedRestartTests(ITestOutputHelper output)
         {
             await UnpinAsync();
             await using var server = await StartHttpServerAsync();
+            await using var tlsServer = await StartHttpsServerAsync(dir);
             await using var aggregator = await FaultAggregator.StartAsync(socket, Path.Combine(dir, "out"), FaultEnvironment.FreePort());
             await using var collector = await StartCollectorAsync(socket);
             var keys = await CurlAsync(server.Port, "nopin" + Guid.NewGuid().ToString("N")[..8], 3);
@@ -116,6 +121,25 @@ public sealed class PinnedRestartTests(ITestOutputHelper output)
         return new HttpServerProcess(process, port);
     }
 
+    /// <summary>The TLS tests' HTTPS server (Python's ssl, i.e. libssl), with a certificate made for the run.</summary>
+    private static async Task<HttpServerProcess> StartHttpsServerAsync(string dir)
+    {
+        string cert = Path.Combine(dir, "cert.pem"), key = Path.Combine(dir, "key.pem");
+        await using (var openssl = ChildProcess.Start("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost", "-keyout", key, "-out", cert]))
+        {
+            Assert.True(await openssl.WaitForExitAsync(TimeSpan.FromSeconds(30)) == 0, "openssl req failed\n" + openssl.Diagnostics());
+        }
+
+        var process = ChildProcess.Start("python3", [Path.Combine(Tls.TlsFixtures.Directory, "https_server.py"), cert, key]);
+        int port = 0;
+        bool up = await FaultEnvironment.WaitUntilAsync(
+            () => int.TryParse(process.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault(), out port) && CanConnect(port),
+            TimeSpan.FromSeconds(15),
+            100);
+        Assert.True(up, "https_server.py did not start\n" + process.Diagnostics());
+        return new HttpServerProcess(process, port);
+    }
+
     private static bool CanConnect(int port)
     {
         try
@@ -130,14 +154,14 @@ public sealed class PinnedRestartTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>One curl process, <paramref name="count"/> requests (the server closes each connection), each with its own key.</summary>
-    private static async Task<List<string>> CurlAsync(int port, string prefix, int count)
+    /// <summary>One curl process, <paramref name="count"/> requests, each with its own key.</summary>
+    private static async Task<List<string>> CurlAsync(int port, string prefix, int count, bool tls = false)
     {
         var keys = Enumerable.Range(0, count).Select(i => $"{prefix}-{i:D4}").ToList();
-        var args = new List<string> { "-s", "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD" };
+        var args = new List<string> { "-s", "-k", "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD" };
         foreach (string key in keys)
         {
-            args.AddRange(["-o", "/dev/null", $"http://127.0.0.1:{port}/pin-bucket/{key}"]);
+            args.AddRange(["-o", "/dev/null", $"{(tls ? "https" : "http")}://127.0.0.1:{port}/pin-bucket/{key}"]);
         }
 
         await using var curl = ChildProcess.Start("curl", args);
