@@ -101,18 +101,6 @@ internal static unsafe partial class Libbpf
     [LibraryImport(Lib, EntryPoint = "libbpf_set_print")]
     public static partial nint SetPrint(delegate* unmanaged<PrintLevel, byte*, nint, int> callback);
 
-    [LibraryImport(Lib, EntryPoint = "ring_buffer__new", SetLastError = true)]
-    public static partial nint RingBufferNew(int mapFd, delegate* unmanaged<nint, byte*, nuint, int> callback, nint context, nint options);
-
-    [LibraryImport(Lib, EntryPoint = "ring_buffer__poll")]
-    public static partial int RingBufferPoll(nint ringBuffer, int timeoutMs);
-
-    [LibraryImport(Lib, EntryPoint = "ring_buffer__consume")]
-    public static partial int RingBufferConsume(nint ringBuffer);
-
-    [LibraryImport(Lib, EntryPoint = "ring_buffer__free")]
-    public static partial void RingBufferFree(nint ringBuffer);
-
     /// <summary>libbpf's text for a (positive or negative) error number.</summary>
     public static string ErrorText(int error)
     {

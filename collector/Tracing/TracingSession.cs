@@ -304,9 +304,10 @@ public sealed class TracingSession : IDisposable
                 {
                     release = oldest;
                 }
-                else
+                else if (Interlocked.Increment(ref _releasedEarly) == 1)
                 {
-                    Interlocked.Increment(ref _releasedEarly);
+                    _log.WriteLine($"s3slower: requests in flight hold more than 1/{HeldShareDivisor} of the ring buffer; their records are released " +
+                        "before they finish, so a collector killed now would lose them (a larger --ring-buffer-mib holds more)");
                 }
             }
         }
