@@ -128,6 +128,14 @@ static __always_inline void s3s_mark_tgid(__u32 tgid)
 		__sync_fetch_and_or(bits, 1ULL << (tgid % 64));
 }
 
+static __always_inline void s3s_unmark_tgid(__u32 tgid)
+{
+	__u32 word = tgid / 64;
+	__u64 *bits = bpf_map_lookup_elem(&tgid_bits, &word);
+	if (bits)
+		__sync_fetch_and_and(bits, ~(1ULL << (tgid % 64)));
+}
+
 /* True when the current process may be traced at all: the cheapest test, done first. */
 static __always_inline bool s3s_process_wanted(__u32 tgid)
 {

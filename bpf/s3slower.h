@@ -14,6 +14,8 @@
 #define S3S_MAX_CONNS 65536
 #define S3S_MAX_INFLIGHT 16384
 #define S3S_MAX_FILTER 64
+/* The fd of a record with no socket behind it: a TLS stream over memory BIOs, a process exit. */
+#define S3S_NO_FD 0xffffffffu
 
 /* What a record reports. */
 enum s3s_kind {
@@ -21,6 +23,7 @@ enum s3s_kind {
 	S3S_KIND_READ = 2,  /* the application read `bytes` from a tracked connection */
 	S3S_KIND_EOF = 3,   /* a read returned 0: the peer closed */
 	S3S_KIND_CLOSE = 4, /* the application closed the connection */
+	S3S_KIND_EXIT = 5,  /* the whole process exited: the kernel closes its sockets without close(2) */
 };
 
 /* record flags */

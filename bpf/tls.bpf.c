@@ -59,7 +59,7 @@ int BPF_KPROBE(s3s_tls_enter, void *ssl, void *buf, __u64 num, void *out)
 		.ssl = (__u64)ssl,
 		.buf = (__u64)buf,
 		.out = (flavor == S3S_TLS_SSL_WRITE_EX || flavor == S3S_TLS_SSL_READ_EX) ? (__u64)out : 0,
-		.fd = S3S_TLS_NO_FD,
+		.fd = S3S_NO_FD,
 		.flavor = flavor,
 	};
 	bpf_map_update_elem(&tls_calls, &tid, &call, BPF_ANY);
@@ -89,7 +89,7 @@ static __always_inline __s64 tls_result(const struct s3s_tls_call *call, __u64 r
 static __always_inline struct s3s_conn_key tls_conn_key(__u32 tgid, struct s3s_tls_call *call)
 {
 	struct s3s_tls_stream_key skey = { .tgid = tgid, .ssl = call->ssl };
-	if (call->fd != S3S_TLS_NO_FD) {
+	if (call->fd != S3S_NO_FD) {
 		bpf_map_update_elem(&tls_stream_fd, &skey, &call->fd, BPF_ANY);
 	} else {
 		__u32 *fd = bpf_map_lookup_elem(&tls_stream_fd, &skey);
@@ -97,7 +97,7 @@ static __always_inline struct s3s_conn_key tls_conn_key(__u32 tgid, struct s3s_t
 			call->fd = *fd;
 	}
 	struct s3s_conn_key key = { .tgid = tgid };
-	if (call->fd != S3S_TLS_NO_FD) {
+	if (call->fd != S3S_NO_FD) {
 		key.kind = S3S_CONN_KEY_FD;
 		key.id = call->fd;
 	} else {
@@ -216,7 +216,7 @@ int BPF_KPROBE(s3s_tls_free, void *ssl)
 	if (!conn)
 		return 0;
 	__u64 now = bpf_ktime_get_ns();
-	struct s3s_stash st = { .enter_ns = now, .fd = S3S_TLS_NO_FD };
+	struct s3s_stash st = { .enter_ns = now, .fd = S3S_NO_FD };
 	s3s_emit(&st, conn, S3S_KIND_CLOSE, S3S_REC_TLS, 0, 0, now);
 	bpf_map_delete_elem(&conns, &key);
 	return 0;

@@ -9,8 +9,6 @@
 
 #include "common.bpf.h"
 
-/* `fd` of a TLS call or record whose socket is unknown (memory-BIO users such as .NET and Node). */
-#define S3S_TLS_NO_FD 0xffffffffu
 #define S3S_TLS_MAX_FILES 16384
 #define S3S_PROT_EXEC 0x4
 
@@ -32,7 +30,7 @@ struct s3s_tls_call {
 	__u64 ssl;  /* SSL* or gnutls_session_t */
 	__u64 buf;  /* plaintext buffer */
 	__u64 out;  /* size_t* of the _ex functions */
-	__u32 fd;   /* socket learned by the sandwich, S3S_TLS_NO_FD until then */
+	__u32 fd;   /* socket learned by the sandwich, S3S_NO_FD until then */
 	__u16 flavor;
 	__u16 depth; /* nested TLS calls on the thread (a wrapper library over another): only the outer one counts */
 };
@@ -79,7 +77,7 @@ static __always_inline bool s3s_tls_sandwich(__u32 tid, __u32 fd)
 	struct s3s_tls_call *call = bpf_map_lookup_elem(&tls_calls, &tid);
 	if (!call)
 		return false;
-	if (call->fd == S3S_TLS_NO_FD)
+	if (call->fd == S3S_NO_FD)
 		call->fd = fd;
 	return true;
 }

@@ -83,6 +83,9 @@ internal enum KernelRecordKind : ushort
     Read = 2,
     Eof = 3,
     Close = 4,
+
+    /// <summary>The whole process exited: its sockets are closed by the kernel, without close(2).</summary>
+    Exit = 5,
 }
 
 /// <summary>Record flags (<c>S3S_REC_*</c>).</summary>

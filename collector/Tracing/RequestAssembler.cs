@@ -72,6 +72,9 @@ internal sealed class RequestAssembler
             case KernelRecordKind.Close:
                 OnEnd(record.ConnectionId, record.ExitNs, forget: true);
                 break;
+            case KernelRecordKind.Exit:
+                OnProcessExit((int)record.Tgid, record.ExitNs);
+                break;
             default:
                 break;
         }
@@ -279,6 +282,24 @@ internal sealed class RequestAssembler
         if (forget)
         {
             _connections.Remove(connectionId);
+        }
+    }
+
+    /// <summary>Ends every connection of a process that exited, as if each had been closed.</summary>
+    private void OnProcessExit(int pid, ulong nowNs)
+    {
+        _expired.Clear();
+        foreach ((ulong id, ConnectionTrack conn) in _connections)
+        {
+            if (conn.Pid == pid)
+            {
+                _expired.Add(id);
+            }
+        }
+
+        foreach (ulong id in _expired)
+        {
+            OnEnd(id, nowNs, forget: true);
         }
     }
 

@@ -88,6 +88,43 @@ public sealed class LiveTracingTests
     }
 
     [Fact]
+    public async Task AClientThatExitsWhileAwaitingItsResponseIsReportedAtOnce()
+    {
+        if (!IsRoot)
+        {
+            return;
+        }
+
+        // A server that accepts and never answers; the client sends its request and dies without close(2).
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        int port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+        var sink = new CollectingSink();
+        using TracingSession session = TracingSession.Start(new TraceOptions { Comms = ["python3"] }, sink, TextWriter.Null);
+        string script = "import socket,os\n" +
+                        $"s=socket.create_connection(('127.0.0.1',{port}))\n" +
+                        "s.sendall(b'GET /bucket/abandoned HTTP/1.1\\r\\nHost: x\\r\\nx-amz-date: 20250101T000000Z\\r\\n\\r\\n')\n" +
+                        "os._exit(0)\n";
+        var start = new ProcessStartInfo("python3");
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(script);
+        using (Process client = Process.Start(start)!)
+        {
+            await client.WaitForExitAsync();
+            Assert.Equal(0, client.ExitCode);
+        }
+
+        // Without the exit record this request would wait for the awaiting-response timeout (minutes).
+        var sinceExit = Stopwatch.StartNew();
+        await WaitForAsync(() => !sink.Events.IsEmpty);
+        Assert.True(sinceExit.Elapsed < TimeSpan.FromSeconds(2), $"reported {sinceExit.Elapsed} after the process exited (or not at all)");
+        RequestEvent e = Assert.Single(sink.Events);
+        Assert.Equal("/bucket/abandoned", e.Target);
+        Assert.True(e.Flags.HasFlag(RequestFlags.Incomplete));
+        Assert.Equal(0, e.Status);
+    }
+
+    [Fact]
     public async Task HttpLookingBytesOnAPipeAreNotARequest()
     {
         if (!IsRoot)

@@ -82,19 +82,22 @@ internal sealed class RecordFeed
 
     public void Close() => Emit(KernelRecordKind.Close, KernelRecordFlags.None, 0, default, default);
 
+    /// <summary>The process (pid 42, every feed's) exited: the kernel's record carries no connection.</summary>
+    public void ProcessExit() => Emit(KernelRecordKind.Exit, KernelRecordFlags.None, 0, default, default, connectionId: 0);
+
     /// <summary>Monotonic time when the syscall that was fed last returned.</summary>
     public ulong LastExit { get; private set; }
 
     /// <summary>Monotonic time when the syscall that was fed last entered.</summary>
     public ulong LastEnter { get; private set; }
 
-    private void Emit(KernelRecordKind kind, KernelRecordFlags flags, long bytes, ReadOnlySpan<byte> copied, ReadOnlySpan<byte> tail)
+    private void Emit(KernelRecordKind kind, KernelRecordFlags flags, long bytes, ReadOnlySpan<byte> copied, ReadOnlySpan<byte> tail, ulong? connectionId = null)
     {
         var record = new KernelRecord
         {
             EnterNs = Now,
             ExitNs = Now + 1_000,
-            ConnectionId = _connectionId,
+            ConnectionId = connectionId ?? _connectionId,
             Bytes = bytes,
             Tgid = 42,
             Tid = 43,

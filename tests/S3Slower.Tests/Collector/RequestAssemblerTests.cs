@@ -170,6 +170,22 @@ public sealed class RequestAssemblerTests
     }
 
     [Fact]
+    public void AProcessExitEndsEveryConnectionOfThatProcessAtOnce()
+    {
+        RecordFeed waiting = Feed();
+        waiting.Write(Get("/b/waiting"));
+        var reading = new RecordFeed(waiting.Assembler, connectionId: 8, fd: 6);
+        reading.Write(Get("/b/reading"));
+        reading.Read("HTTP/1.1 200 OK\r\nContent-Length: 100\r\nx-amz-request-id: R1\r\n\r\n0123456789");
+
+        waiting.ProcessExit();
+
+        Assert.Equal(["/b/reading", "/b/waiting"], _sink.Events.Select(e => e.Target).Order(StringComparer.Ordinal));
+        Assert.All(_sink.Events, e => Assert.True(e.Flags.HasFlag(RequestFlags.Incomplete)));
+        Assert.Equal(0, waiting.Assembler.OpenConnections);
+    }
+
+    [Fact]
     public void NonS3RequestsAreSkippedUnlessAllHttp()
     {
         RecordFeed feed = Feed();
