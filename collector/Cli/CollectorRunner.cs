@@ -63,7 +63,9 @@ internal static class CollectorRunner
         tracer.Dispose();
         if (spool.Pending > 0 && !(client.Connected && await client.DrainAsync(DrainTimeout)))
         {
-            Console.Error.WriteLine($"s3slower-collector: {spool.Pending} events not delivered: the aggregator did not acknowledge them before exit");
+            Console.Error.WriteLine(durable is null
+                ? $"s3slower-collector: {spool.Pending} events not delivered: the aggregator did not acknowledge them before exit"
+                : $"s3slower-collector: {spool.Pending} events not acknowledged yet: they stay in the journal and the next collector sends them");
         }
 
         await sending.CancelAsync();

@@ -69,10 +69,13 @@ internal sealed class EventJournal : IDisposable
     /// <summary>Ring positions are meaningful only for the same map in the same boot.</summary>
     public static ulong IdentifyRing(string bootId, uint mapId)
     {
-        uint hash = 2166136261;
+        // FNV-1a: a stable hash (string.GetHashCode is randomised per process, and the identity is stored on disk).
+        const uint FnvOffsetBasis = 2166136261;
+        const uint FnvPrime = 16777619;
+        uint hash = FnvOffsetBasis;
         foreach (char c in bootId)
         {
-            hash = (hash ^ c) * 16777619;
+            hash = (hash ^ c) * FnvPrime;
         }
 
         return ((ulong)hash << 32) | mapId;
@@ -123,6 +126,8 @@ internal sealed class EventJournal : IDisposable
             _file!.Write(_pending.WrittenSpan);
             _file.Flush();
             _current = _current! with { MaxSequence = Math.Max(_current.MaxSequence, _currentMaxSequence), MaxOrigin = Math.Max(_current.MaxOrigin, _currentMaxOrigin) };
+            _currentMaxSequence = 0;
+            _currentMaxOrigin = 0;
             _pending.ResetWrittenCount();
             return true;
         }
@@ -175,8 +180,6 @@ internal sealed class EventJournal : IDisposable
         BinaryPrimitives.WriteUInt64LittleEndian(header[8..], RingIdentity);
         _file.Write(header);
         _current = new Segment(path, RingIdentity, MaxSequence: 0, MaxOrigin: 0);
-        _currentMaxSequence = 0;
-        _currentMaxOrigin = 0;
     }
 
     private static Segment ReadSegment(string path, List<JournalEntry> entries, ref long torn)

@@ -36,9 +36,6 @@ internal sealed class UprobeAttacher : IDisposable
 
     public int LinkCount => _links.Count;
 
-    /// <summary>Probes found pinned by an earlier collector and kept.</summary>
-    public int ReusedLinks { get; private set; }
-
     /// <summary>Attaches every function of <paramref name="target"/>; returns those attached, and why others failed.</summary>
     public IReadOnlyList<TlsFunction> Attach(TlsProbeTarget target, List<string> errors)
     {
@@ -108,7 +105,6 @@ internal sealed class UprobeAttacher : IDisposable
             nint reused = Bpf.Libbpf.LinkOpen(pin);
             if (reused != 0)
             {
-                ReusedLinks++;
                 error = "";
                 return reused;
             }
@@ -117,11 +113,10 @@ internal sealed class UprobeAttacher : IDisposable
         }
 
         nint link = AttachOne(program, target.OpenPath, function, retProbe, out error);
-        if (link != 0 && Bpf.Libbpf.LinkPin(link, pin) != 0)
+        if (link != 0)
         {
-            error = $"cannot pin the probe at {pin}";
-            _ = TlsNative.bpf_link__destroy(link);
-            return 0;
+            // Unpinned, the probe still traces; it only ends with this collector instead of outliving it.
+            _ = Bpf.Libbpf.LinkPin(link, pin);
         }
 
         return link;

@@ -8,8 +8,9 @@ using S3Slower.Collector.Transport;
 namespace S3Slower.Collector.Tracing;
 
 /// <summary>
-/// The tracing half of the collector: loads and attaches the BPF programs, polls the ring buffer on its own thread,
-/// assembles requests and publishes them. Dispose detaches and reports requests still in flight as incomplete.
+/// The tracing half of the collector: loads and attaches the BPF programs, reads the ring buffer on its own thread,
+/// assembles requests and publishes them. Dispose detaches and reports requests still in flight as incomplete, unless
+/// the ring is pinned and journaled: then their records stay in the ring for the next collector to finish them.
 /// </summary>
 public sealed class TracingSession : IDisposable
 {

@@ -15,7 +15,7 @@ public static class TraceMatcher
     public const double AbsoluteToleranceUs = 200;
 
     /// <summary>Share of a run's requests whose client clock may have been preempted (see <see cref="CompareTiming"/>).</summary>
-    public const double PreemptedShare = 0.10;
+    public const double PreemptedShare = 0.25;
     public const double PreemptedRelativeBound = 0.10;
     public const double PreemptedAbsoluteBoundUs = 1000;
 
@@ -182,7 +182,9 @@ public static class TraceMatcher
     /// <summary>
     /// The traced total against the client's own clock. Every pair must agree within max(2 %, 200 µs), except that a
     /// client's user-space stamps are taken after the syscalls they stand for, and on a loaded 2-core machine the
-    /// client is sometimes preempted in between (measured: up to ~300 µs once in a few hundred requests). So at most
+    /// client is sometimes preempted in between, in either direction: a late end stamp makes the client's duration
+    /// longer, a late start stamp shorter (measured in CI runs: client 275 µs longer than the trace; client 445 and
+    /// 776 µs shorter, both in one run of 16 HTTPS curl requests). A wrong tracer is wrong for most requests, so at most
     /// <see cref="PreemptedShare"/> of a run's requests (at least one) may be off by more, and never by more than
     /// max(10 %, 1 ms): a tracer that missed a phase is off by far more than that.
     /// </summary>

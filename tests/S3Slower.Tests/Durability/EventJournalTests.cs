@@ -99,6 +99,33 @@ public sealed class EventJournalTests : IDisposable
     }
 
     [Fact]
+    public void SegmentsRollOverAndTheClosedOnesGoOnceAcknowledged()
+    {
+        ulong written = 0;
+        using (var journal = Open(out _))
+        {
+            while (journal.SegmentCount < 2 || written % 1000 != 0)
+            {
+                journal.Append(written, written * 64, Event("k" + written));
+                written++;
+                if (written % 1000 == 0)
+                {
+                    Assert.True(journal.Flush());
+                }
+            }
+
+            Assert.Equal(2, Directory.GetFiles(_dir).Length);
+            journal.Prune(firstUnacknowledged: written - 1, released: ulong.MaxValue);
+            Assert.Single(Directory.GetFiles(_dir)); // the closed segment; the one being written stays
+        }
+
+        using var reopened = Open(out var recovery);
+        Assert.NotEmpty(recovery.Entries);
+        Assert.Equal(written - 1, recovery.Entries[^1].Sequence);
+        Assert.Equal(Enumerable.Range(0, recovery.Entries.Count).Select(i => recovery.Entries[0].Sequence + (ulong)i), recovery.Entries.Select(e => e.Sequence));
+    }
+
+    [Fact]
     public void OriginsOfAnotherRingDoNotHoldASegment()
     {
         using (var journal = Open(out _, ring: 1))

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using S3Slower.Collector.Tls;
 using S3Slower.Shared.Protocol;
 
@@ -16,8 +17,10 @@ public sealed class TlsClientTracingTests(TlsServerFixture server)
         var pid = TlsServerFixture.Run("curl", "-sSk", "-o", "/dev/null", server.Url("/bucket/curl-key"));
 
         AssertOneRequest(pid, "GET /bucket/curl-key HTTP/1.1", expectSocket: true);
-        // Keyed by its socket, the TLS connection ends with the socket's close() (the plain-HTTP close program).
+        // Keyed by its socket, the TLS connection ends with the socket's close() (the plain-HTTP close program);
+        // then the process's exit is reported once.
         Assert.Equal(RawRecord.KindClose, server.Harness.RecordsOf(pid)[^1].Kind);
+        Assert.Single(server.Harness.ExitsOf(pid));
     }
 
     [Fact]
@@ -128,19 +131,40 @@ public sealed class TlsClientTracingTests(TlsServerFixture server)
     }
 
     [Fact]
-    public void BundledLibsslLoadedByAProcessStartedLaterIsAttachedAndTraced()
+    public async Task BundledLibsslLoadedByAProcessStartedLaterIsAttachedAndTraced()
     {
         // Like awscli v2's own libssl: a copy under another path, found through the new process's mmap.
         var directory = Directory.CreateTempSubdirectory("s3slower-bundled-").FullName;
+        string copy = Path.Combine(directory, "libssl.so.3");
         try
         {
-            File.Copy("/usr/lib/x86_64-linux-gnu/libssl.so.3", Path.Combine(directory, "libssl.so.3"));
-            var pid = TlsServerFixture.Run("python3",
-                ["-c", "import ssl, urllib.request, sys; urllib.request.urlopen(sys.argv[1], context=ssl._create_unverified_context()).read()", server.Url("/bucket/bundled-key")],
-                new Dictionary<string, string> { ["LD_LIBRARY_PATH"] = directory });
+            File.Copy("/usr/lib/x86_64-linux-gnu/libssl.so.3", copy);
 
-            AssertOneRequest(pid, "GET /bucket/bundled-key HTTP/1.1", expectSocket: true);
-            Assert.Contains(server.Harness.Tracer.Attachments, a => a.Target.Path == Path.Combine(directory, "libssl.so.3"));
+            // The client maps the copy (`import ssl`), says so, and makes its request once told to: the test measures
+            // how long attaching took instead of racing it, which other tests loading the CPUs would make flaky.
+            var start = new ProcessStartInfo("python3") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add("import ssl, urllib.request, sys; print('mapped', flush=True); sys.stdin.readline(); urllib.request.urlopen(sys.argv[1], context=ssl._create_unverified_context()).read()");
+            start.ArgumentList.Add(server.Url("/bucket/bundled-key"));
+            start.Environment["LD_LIBRARY_PATH"] = directory;
+            using var client = Process.Start(start)!;
+            Assert.Equal("mapped", await client.StandardOutput.ReadLineAsync());
+            var sinceMapped = Stopwatch.StartNew();
+            while (!server.Harness.Tracer.Attachments.Any(a => a.Target.Path == copy) && sinceMapped.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                await Task.Delay(5);
+            }
+
+            TimeSpan attachedAfter = sinceMapped.Elapsed;
+            await client.StandardInput.WriteLineAsync("go");
+            await client.StandardInput.FlushAsync();
+            await client.WaitForExitAsync();
+            Assert.True(client.ExitCode == 0, await client.StandardError.ReadToEndAsync());
+
+            Assert.Contains(server.Harness.Tracer.Attachments, a => a.Target.Path == copy);
+            // The issue's bound is a request 100 ms after the library appears; measured here: a few milliseconds.
+            Assert.True(attachedAfter < TimeSpan.FromSeconds(1), $"attached {attachedAfter.TotalMilliseconds:F0} ms after the client mapped the copy");
+            AssertOneRequest(client.Id, "GET /bucket/bundled-key HTTP/1.1", expectSocket: true);
         }
         finally
         {
@@ -172,7 +196,9 @@ public sealed class TlsClientTracingTests(TlsServerFixture server)
 
         // Ciphertext seen by the syscall programs never becomes a record: every write and read is TLS plaintext.
         Assert.True(records.Where(r => r.Kind != RawRecord.KindClose).All(r => r.IsTls), summary);
-        var request = Assert.Single(records, r => r.Kind == RawRecord.KindWrite && (r.Flags & RawRecord.FlagMethod) != 0);
+        var requests = records.Where(r => r.Kind == RawRecord.KindWrite && (r.Flags & RawRecord.FlagMethod) != 0).ToList();
+        Assert.True(requests.Count == 1, $"expected one request start among the records of pid {pid}:\n{summary}\nattached: {string.Join(", ", server.Harness.Tracer.Attachments.Select(a => $"{a.Target.Path} {a.Target.Identity}"))}");
+        var request = requests[0];
         Assert.Equal(requestLine, FirstLine(request.Text));
         Assert.True((request.Flags & RawRecord.FlagNewConn) != 0, summary);
         var response = records.First(r => r.Kind == RawRecord.KindRead);

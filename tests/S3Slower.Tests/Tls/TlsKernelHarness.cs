@@ -16,6 +16,7 @@ internal sealed record RawRecord(ulong ConnId, long Bytes, int Tgid, int Tid, ui
     public const ushort KindWrite = 1;
     public const ushort KindRead = 2;
     public const ushort KindClose = 4;
+    public const ushort KindExit = 5;
     public const ushort FlagNewConn = 1;
     public const ushort FlagMethod = 2;
     public const ushort FlagTls = 4;
@@ -70,12 +71,15 @@ internal sealed class TlsKernelHarness : IDisposable
 
     public ConcurrentQueue<RawRecord> Records { get; } = new();
 
-    /// <summary>Records of one process, after the ring buffer drained.</summary>
+    /// <summary>Connection records of one process, after the ring buffer drained (its exit record aside).</summary>
     public List<RawRecord> RecordsOf(int pid)
     {
         Thread.Sleep(300);
-        return [.. Records.Where(r => r.Tgid == pid)];
+        return [.. Records.Where(r => r.Tgid == pid && r.Kind != RawRecord.KindExit)];
     }
+
+    /// <summary>The records that said the process exited (one for a traced process that ended).</summary>
+    public List<RawRecord> ExitsOf(int pid) => [.. Records.Where(r => r.Tgid == pid && r.Kind == RawRecord.KindExit)];
 
     /// <summary>Feeds one process's records through the collector's request assembler, as the real session does.</summary>
     public List<RequestEvent> Assemble(int pid, Func<RawRecord, bool>? include = null)
