@@ -34,6 +34,7 @@ internal sealed class EventJournal : IDisposable
     private FileStream? _file;
     private ulong _currentMaxSequence;
     private ulong _currentMaxOrigin;
+    private DateTime _failedAt;
 
     private EventJournal(string directory, TextWriter log)
     {
@@ -44,8 +45,14 @@ internal sealed class EventJournal : IDisposable
     /// <summary>The ring buffer that origins of new entries refer to; set before the first <see cref="Flush"/>.</summary>
     public ulong RingIdentity { get; set; }
 
-    /// <summary>False once writing failed (a full disk, a removed directory): events still flow, without the log.</summary>
+    /// <summary>
+    /// False while writing fails (a full disk, a removed directory): events still flow, without the journal. Writing
+    /// is tried again, in a new segment, <see cref="RetryAfter"/> after the failure.
+    /// </summary>
     public bool Healthy { get; private set; } = true;
+
+    /// <summary>How long a failed journal waits before it tries to write again.</summary>
+    public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Segments on disk, the one being written included.</summary>
     public int SegmentCount => _closed.Count + (_current is null ? 0 : 1);
@@ -84,7 +91,7 @@ internal sealed class EventJournal : IDisposable
     /// <summary>Queues one event for the next <see cref="Flush"/>.</summary>
     public void Append(ulong sequence, ulong origin, RequestEvent request)
     {
-        if (!Healthy)
+        if (!Healthy && !TryResume())
         {
             return;
         }
@@ -134,6 +141,7 @@ internal sealed class EventJournal : IDisposable
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             Healthy = false;
+            _failedAt = DateTime.UtcNow;
             _pending.ResetWrittenCount();
             _log.WriteLine($"s3slower-collector: journal in {_directory} stopped ({ex.Message}); events are still sent, but a collector crash from now on can lose the ones not yet acknowledged");
             return false;
@@ -163,6 +171,35 @@ internal sealed class EventJournal : IDisposable
         Flush();
         _file?.Dispose();
         _file = null;
+    }
+
+    /// <summary>After <see cref="RetryAfter"/>: closes the failed segment (its torn end is cut on recovery) and lets the next flush start a new one.</summary>
+    private bool TryResume()
+    {
+        if (DateTime.UtcNow - _failedAt < RetryAfter)
+        {
+            return false;
+        }
+
+        if (_current is not null)
+        {
+            _closed.Add(_current);
+            _current = null;
+        }
+
+        try
+        {
+            _file?.Dispose();
+        }
+        catch (IOException)
+        {
+            // Flushing the failed file's buffer fails for the same reason as before; what it held is lost either way.
+        }
+
+        _file = null;
+        Healthy = true;
+        _log.WriteLine($"s3slower-collector: journal in {_directory}: writing again");
+        return true;
     }
 
     private void Roll()

@@ -142,7 +142,7 @@ public sealed class EventJournalTests : IDisposable
     }
 
     [Fact]
-    public void AFullDiskStopsTheJournalWithAMessageAndNothingThrows()
+    public void AFullDiskStopsTheJournalWithAMessageAndItResumesWhenSpaceReturns()
     {
         FaultEnvironment.RequireRoot("it mounts a tmpfs");
         string mount = Directory.CreateDirectory(Path.Combine(_dir, "small")).FullName;
@@ -161,8 +161,20 @@ public sealed class EventJournalTests : IDisposable
 
             Assert.False(journal.Healthy);
             Assert.Contains("journal in " + mount + " stopped", log.ToString(), StringComparison.Ordinal);
-            journal.Append(99_999, 0, Event("after"));
+            journal.Append(99_999, 0, Event("still full"));
             Assert.False(journal.Flush());
+
+            // Space comes back: after RetryAfter the journal writes again, in a new segment.
+            foreach (string file in Directory.GetFiles(mount))
+            {
+                File.Delete(file);
+            }
+
+            journal.RetryAfter = TimeSpan.Zero;
+            journal.Append(100_000, 0, Event("after"));
+            Assert.True(journal.Flush());
+            Assert.True(journal.Healthy);
+            Assert.Contains("writing again", log.ToString(), StringComparison.Ordinal);
         }
         finally
         {
