@@ -21,7 +21,11 @@ public static class TraceMatcher
 
     private const long LargeBodyBytes = 64 * 1024;
 
-    public static void AssertEachRequestReportedOnce(ScenarioRun run, IReadOnlyList<TracedOperation> traced, bool checkTiming = true)
+    /// <summary>
+    /// Every disagreement, split into what the trace got wrong about the request (reported, fields, bytes) and how its
+    /// total time compares with the client's clock (<see cref="CompareTiming"/>).
+    /// </summary>
+    public static (List<string> Fields, List<string> Timing) FindProblems(ScenarioRun run, IReadOnlyList<TracedOperation> traced, bool checkTiming = true)
     {
         var problems = new List<string>();
         var unpaired = traced.OrderBy(t => t.StartTime).ThenBy(t => t.Seq).ToList();
@@ -74,20 +78,20 @@ public static class TraceMatcher
             }
         }
 
-        problems.AddRange(CompareTiming(timed));
+        return (problems, [.. CompareTiming(timed)]);
+    }
 
-        if (problems.Count > 0)
+    public static string Report(ScenarioRun run, IReadOnlyList<TracedOperation> traced, IReadOnlyList<string> problems)
+    {
+        var report = new StringBuilder();
+        report.AppendLine(CultureInfo.InvariantCulture, $"{run.Client.Name} over {(run.Tls ? "HTTPS" : "HTTP")}: {problems.Count} problem(s) " +
+            $"with {run.Exchanges.Count} client requests and {traced.Count} traced records for pids {string.Join(",", run.Pids)}:");
+        foreach (var problem in problems)
         {
-            var report = new StringBuilder();
-            report.AppendLine(CultureInfo.InvariantCulture, $"{run.Client.Name} over {(run.Tls ? "HTTPS" : "HTTP")}: {problems.Count} problem(s) " +
-                $"with {run.Exchanges.Count} client requests and {traced.Count} traced records for pids {string.Join(",", run.Pids)}:");
-            foreach (var problem in problems)
-            {
-                report.AppendLine("  " + problem);
-            }
-
-            Assert.Fail(report.ToString());
+            report.AppendLine("  " + problem);
         }
+
+        return report.ToString();
     }
 
     private static bool SameRequest(ClientExchange c, TracedOperation t) =>
