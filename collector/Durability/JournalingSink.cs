@@ -13,7 +13,7 @@ internal sealed class JournalingSink : IEventSink, IRecordDurability
 {
     private readonly EventSpool _spool;
     private readonly EventJournal _journal;
-    private readonly IReadOnlyList<JournalEntry> _recovered;
+    private IReadOnlyList<JournalEntry> _recovered;
     private readonly HashSet<ulong> _alreadyJournaled = [];
     private ulong _lastJournaledOrigin;
     private long _rebuiltAgain;
@@ -39,6 +39,8 @@ internal sealed class JournalingSink : IEventSink, IRecordDurability
                 _lastJournaledOrigin = Math.Max(_lastJournaledOrigin, entry.Origin);
             }
         }
+
+        _recovered = []; // the spool holds the events to resend; keeping them here would outlive their acknowledgement
     }
 
     public void Publish(ulong origin, RequestEvent request)
