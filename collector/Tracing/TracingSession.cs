@@ -64,16 +64,10 @@ public sealed class TracingSession : IDisposable
     /// </summary>
     public long MalformedEvents => Interlocked.Read(ref _malformed) + Volatile.Read(ref _unparsed) + Volatile.Read(ref _orphans);
 
-    /// <summary>
-    /// Times the records of requests in flight took more than their share of the ring and were released before the
-    /// requests finished: a collector killed then would have lost those requests.
-    /// </summary>
-    public long HeldRecordsReleasedEarly => Interlocked.Read(ref _releasedEarly);
-
     private long _published;
     private long _unparsed;
     private long _orphans;
-    private long _releasedEarly;
+    private bool _saidReleasedEarly;
 
     /// <summary>
     /// Loads, configures and attaches the programs, then starts polling. Throws <see cref="BpfException"/> with a readable reason.
@@ -305,8 +299,9 @@ public sealed class TracingSession : IDisposable
                 {
                     release = oldest;
                 }
-                else if (Interlocked.Increment(ref _releasedEarly) == 1)
+                else if (!_saidReleasedEarly)
                 {
+                    _saidReleasedEarly = true;
                     _log.WriteLine($"s3slower: requests in flight hold more than 1/{HeldShareDivisor} of the ring buffer; their records are released " +
                         "before they finish, so a collector killed now would lose them (a larger --ring-buffer-mib holds more)");
                 }

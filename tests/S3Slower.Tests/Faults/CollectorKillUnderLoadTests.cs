@@ -24,7 +24,7 @@ public sealed class CollectorKillUnderLoadTests(ITestOutputHelper output)
         string[] args = ["--socket", socket, "--comm", "wrk", "--pin", "--state-dir", state];
         try
         {
-            await UnpinAsync();
+            await FaultEnvironment.UnpinAsync();
             using var server = new EchoHttpServer();
             await using var aggregator = await FaultAggregator.StartAsync(socket, Path.Combine(dir, "out"), FaultEnvironment.FreePort());
             var first = ChildProcess.Start(FaultEnvironment.CollectorExecutable, args);
@@ -64,14 +64,8 @@ public sealed class CollectorKillUnderLoadTests(ITestOutputHelper output)
         }
         finally
         {
-            await UnpinAsync();
+            await FaultEnvironment.UnpinAsync();
             FaultEnvironment.DeleteDirectory(dir);
         }
-    }
-
-    private static async Task UnpinAsync()
-    {
-        await using var unpin = ChildProcess.Start(FaultEnvironment.CollectorExecutable, ["--unpin"]);
-        Assert.True(await unpin.WaitForExitAsync(TimeSpan.FromSeconds(30)) == 0, "--unpin failed\n" + unpin.Diagnostics());
     }
 }

@@ -22,6 +22,15 @@ internal static class FaultEnvironment
 
     public static string CollectorExecutable => Executable("S3Slower.Collector", "s3slower-collector");
 
+    /// <summary>Runs <c>s3slower-collector --unpin</c>, which must succeed; returns what it said.</summary>
+    public static async Task<string> UnpinAsync()
+    {
+        await using var unpin = ChildProcess.Start(CollectorExecutable, ["--unpin"]);
+        int code = await unpin.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(code == 0, "--unpin failed\n" + unpin.Diagnostics());
+        return unpin.Stderr;
+    }
+
     public static bool IsRoot => GetEffectiveUid() == 0;
 
     /// <summary>Fails (never skips) a test that needs root: CI runs as root, and a silent skip would hide a regression.</summary>

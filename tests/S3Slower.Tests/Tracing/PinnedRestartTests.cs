@@ -24,7 +24,7 @@ public sealed class PinnedRestartTests(ITestOutputHelper output)
         string socket = Path.Combine(dir, "agg.sock");
         try
         {
-            await UnpinAsync();
+            await FaultEnvironment.UnpinAsync();
             await using var server = await StartHttpServerAsync();
             await using var tlsServer = await StartHttpsServerAsync(dir);
             await using var aggregator = await FaultAggregator.StartAsync(socket, Path.Combine(dir, "out"), FaultEnvironment.FreePort());
@@ -60,13 +60,13 @@ public sealed class PinnedRestartTests(ITestOutputHelper output)
             Assert.True(missing == 0 && duplicated == 0, "every request made before and during the kill must be in operations.jsonl exactly once: " + detail);
             Assert.True(Directory.Exists(PinRoot), $"a normal exit with --pin must keep {PinRoot}");
 
-            Assert.Contains("removed the pinned", await UnpinAsync(), StringComparison.Ordinal);
+            Assert.Contains("removed the pinned", await FaultEnvironment.UnpinAsync(), StringComparison.Ordinal);
             Assert.False(Directory.Exists(PinRoot), $"--unpin left {PinRoot}");
-            Assert.Contains("nothing pinned", await UnpinAsync(), StringComparison.Ordinal);
+            Assert.Contains("nothing pinned", await FaultEnvironment.UnpinAsync(), StringComparison.Ordinal);
         }
         finally
         {
-            await UnpinAsync();
+            await FaultEnvironment.UnpinAsync();
             FaultEnvironment.DeleteDirectory(dir);
         }
     }
@@ -79,9 +79,8 @@ public sealed class PinnedRestartTests(ITestOutputHelper output)
         string socket = Path.Combine(dir, "agg.sock");
         try
         {
-            await UnpinAsync();
+            await FaultEnvironment.UnpinAsync();
             await using var server = await StartHttpServerAsync();
-            await using var tlsServer = await StartHttpsServerAsync(dir);
             await using var aggregator = await FaultAggregator.StartAsync(socket, Path.Combine(dir, "out"), FaultEnvironment.FreePort());
             await using var collector = await StartCollectorAsync(socket);
             var keys = await CurlAsync(server.Port, "nopin" + Guid.NewGuid().ToString("N")[..8], 3);
@@ -95,14 +94,6 @@ public sealed class PinnedRestartTests(ITestOutputHelper output)
         {
             FaultEnvironment.DeleteDirectory(dir);
         }
-    }
-
-    private static async Task<string> UnpinAsync()
-    {
-        await using var unpin = ChildProcess.Start(FaultEnvironment.CollectorExecutable, ["--unpin"]);
-        int code = await unpin.WaitForExitAsync(TimeSpan.FromSeconds(30));
-        Assert.True(code == 0, "--unpin failed\n" + unpin.Diagnostics());
-        return unpin.Stderr;
     }
 
     private static async Task<ChildProcess> StartCollectorAsync(string socket, params string[] extra)
