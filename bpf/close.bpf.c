@@ -7,20 +7,28 @@
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
-SEC("tracepoint/syscalls/sys_enter_close")
-int s3s_enter_close(struct trace_event_raw_sys_enter *ctx)
+/*
+ * The application closed the socket (FIN_WAIT1 or LAST_ACK, in its own context), or the connection ended otherwise
+ * (CLOSE: a reset, an abort, the end of a closed socket's life, possibly in softirq): either way the tracked
+ * connection ends here, and its entry goes before the kernel can hand the same struct sock to a new connection.
+ * A program that runs when another one is already running on the CPU is skipped by the kernel, so a connection that
+ * starts (SYN_SENT) on a struct sock still in the map ends the stale entry too.
+ */
+SEC("tracepoint/sock/inet_sock_set_state")
+int s3s_sock_state(struct trace_event_raw_inet_sock_set_state *ctx)
 {
-	__u32 fd = ctx->args[0];
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	if (!s3s_tgid_marked(tgid))
+	int state = ctx->newstate;
+	if (state != TCP_FIN_WAIT1 && state != TCP_LAST_ACK && state != TCP_CLOSE && state != TCP_SYN_SENT)
 		return 0;
-	struct s3s_conn_key key = { .tgid = tgid, .kind = S3S_CONN_KEY_FD, .id = fd };
+	if (ctx->protocol != S3S_IPPROTO_TCP)
+		return 0;
+	struct s3s_conn_key key = { .kind = S3S_CONN_KEY_SOCK, .id = (__u64)ctx->skaddr };
 	struct s3s_conn *conn = bpf_map_lookup_elem(&conns, &key);
 	if (!conn)
 		return 0;
 	__u64 now = bpf_ktime_get_ns();
-	struct s3s_stash st = { .enter_ns = now, .fd = fd };
-	s3s_emit(&st, conn, S3S_KIND_CLOSE, 0, 0, 0, now);
+	struct s3s_io io = { .enter_ns = now, .fd = S3S_NO_FD };
+	s3s_emit(&io, conn, S3S_KIND_CLOSE, 0, 0, 0, now);
 	bpf_map_delete_elem(&conns, &key);
 	return 0;
 }
@@ -42,8 +50,8 @@ int s3s_process_exit(void *ctx)
 		return 0;
 	s3s_unmark_tgid(tgid);
 	__u64 now = bpf_ktime_get_ns();
-	struct s3s_stash st = { .enter_ns = now, .fd = S3S_NO_FD };
+	struct s3s_io io = { .enter_ns = now, .fd = S3S_NO_FD };
 	struct s3s_conn none = {};
-	s3s_emit(&st, &none, S3S_KIND_EXIT, 0, 0, 0, now);
+	s3s_emit(&io, &none, S3S_KIND_EXIT, 0, 0, 0, now);
 	return 0;
 }

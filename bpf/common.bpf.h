@@ -9,27 +9,63 @@
 #include <bpf/bpf_tracing.h>
 #include "s3slower.h"
 
-#define S3S_S_IFMT 00170000
-#define S3S_S_IFSOCK 0140000
 #define S3S_AF_INET 2
 #define S3S_AF_INET6 10
+#define S3S_IPPROTO_TCP 6
+#define S3S_MSG_PEEK 0x2
 
-/* Keeps a syscall's arguments from entry to exit on the calling thread. */
-#define s3s_stash_put(value) do { \
-	struct s3s_stash *slot = bpf_task_storage_get(&stash, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE); \
-	if (slot) \
-		*slot = (value); \
-} while (0)
+/*
+ * Syscall numbers of the calls whose buffer a socket program can read from the task's saved user registers. The
+ * socket tracepoints only carry the socket and the result; the data is still in the caller's buffer at that point.
+ */
+#if defined(__TARGET_ARCH_x86)
+#define S3S_NR_READ 0
+#define S3S_NR_WRITE 1
+#define S3S_NR_READV 19
+#define S3S_NR_WRITEV 20
+#define S3S_NR_SENDTO 44
+#define S3S_NR_RECVFROM 45
+#define S3S_NR_SENDMSG 46
+#define S3S_NR_RECVMSG 47
+#define S3S_NR_MMAP 9
+#define S3S_REGS_NR(regs) ((regs)->orig_ax)
+#define S3S_REGS_ARG1(regs) ((regs)->di)
+#define S3S_REGS_ARG2(regs) ((regs)->si)
+#define S3S_REGS_MMAP_FLAGS(regs) ((regs)->r10)
+#define S3S_REGS_MMAP_FD(regs) ((regs)->r8)
+#elif defined(__TARGET_ARCH_arm64)
+#define S3S_NR_READ 63
+#define S3S_NR_WRITE 64
+#define S3S_NR_READV 65
+#define S3S_NR_WRITEV 66
+#define S3S_NR_SENDTO 206
+#define S3S_NR_RECVFROM 207
+#define S3S_NR_SENDMSG 211
+#define S3S_NR_RECVMSG 212
+#define S3S_NR_MMAP 222
+#define S3S_REGS_NR(regs) ((regs)->syscallno)
+#define S3S_REGS_ARG1(regs) ((regs)->orig_x0)
+#define S3S_REGS_ARG2(regs) ((regs)->regs[1])
+#define S3S_REGS_MMAP_FLAGS(regs) ((regs)->regs[3])
+#define S3S_REGS_MMAP_FD(regs) ((regs)->regs[4])
+#else
+#error "s3slower's BPF programs know the syscall registers of x86_64 and arm64 only"
+#endif
 
 _Static_assert(sizeof(struct s3s_record) == 96, "record layout is mirrored in collector/Bpf/KernelRecord.cs");
 
-/* Syscall arguments kept from entry to exit, per thread. */
-struct s3s_stash {
-	__u64 enter_ns; /* 0: no syscall of interest in flight on this thread */
+/* Where the bytes of one send or receive are and when it started. */
+struct s3s_io {
+	__u64 enter_ns;
 	__u64 buf; /* buffer, iovec array or user_msghdr, per `op` */
 	__u32 fd;
 	__u16 op;
-	__u16 flags; /* S3S_REC_NEW_CONN / S3S_REC_METHOD decided at entry */
+	__u16 _pad;
+};
+
+/* When the send in progress on a thread began: set by the first tcp_sendmsg_locked of a call, taken at its end. */
+struct s3s_send_start {
+	__u64 enter_ns;
 };
 
 struct {
@@ -44,13 +80,13 @@ struct {
 	__type(value, struct s3s_conn);
 } conns SEC(".maps") __weak;
 
-/* Per-thread storage: an exit that finds nothing (every unrelated syscall) costs a pointer load, not a hash lookup. */
+/* Per-thread storage: a pointer load, not a hash lookup, on every TCP send of the host. */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, struct s3s_stash);
-} stash SEC(".maps") __weak;
+	__type(value, struct s3s_send_start);
+} send_start SEC(".maps") __weak;
 
 /* Failed ring-buffer reservations, summed over CPUs by the collector. */
 struct {
@@ -168,40 +204,8 @@ static __always_inline struct file *s3s_file_of(__u32 fd)
 	return file;
 }
 
-/*
- * The first test of every write: is `fd` a socket? The task's fd table is reached through BTF pointers (plain loads),
- * only the slot and the inode mode need probe reads.
- */
-static __always_inline bool s3s_fd_is_socket(__u32 fd)
+static __always_inline void s3s_read_peer(const struct sock *sk, struct s3s_peer *peer)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct fdtable *fdt = task->files->fdt;
-	struct file *file = NULL;
-	if (fd >= fdt->max_fds)
-		return false;
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fdt->fd[fd]) || !file)
-		return false;
-	umode_t mode = BPF_CORE_READ(file, f_inode, i_mode);
-	return (mode & S3S_S_IFMT) == S3S_S_IFSOCK;
-}
-
-/* Only called when a write looks like an HTTP request on an unknown fd: not on the hot path. */
-static __always_inline struct socket *s3s_socket_of(__u32 fd)
-{
-	struct file *file = s3s_file_of(fd);
-	if (!file)
-		return NULL;
-	umode_t mode = BPF_CORE_READ(file, f_inode, i_mode);
-	if ((mode & S3S_S_IFMT) != S3S_S_IFSOCK)
-		return NULL;
-	return BPF_CORE_READ(file, private_data);
-}
-
-static __always_inline void s3s_read_peer(struct socket *sock, struct s3s_peer *peer)
-{
-	struct sock *sk = BPF_CORE_READ(sock, sk);
-	if (!sk)
-		return;
 	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	__u16 dport = BPF_CORE_READ(sk, __sk_common.skc_dport);
 	peer->family = family;
@@ -212,6 +216,34 @@ static __always_inline void s3s_read_peer(struct socket *sock, struct s3s_peer *
 	} else if (family == S3S_AF_INET6) {
 		BPF_CORE_READ_INTO(&peer->addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
 	}
+}
+
+/* Only TCP over IPv4/IPv6 carries HTTP to S3: every other socket stops at this test. */
+static __always_inline bool s3s_is_tcp(__u16 family, __u16 protocol)
+{
+	return protocol == S3S_IPPROTO_TCP && (family == S3S_AF_INET || family == S3S_AF_INET6);
+}
+
+/*
+ * The buffer of the syscall the current socket send or receive came from, read from the saved user registers. Any
+ * other path (sendfile, io_uring, recvmmsg, a kernel thread) leaves `op` at S3S_OP_NONE: the bytes are still counted.
+ */
+static __always_inline void s3s_syscall_io(struct s3s_io *io, bool send)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	long nr = S3S_REGS_NR(regs);
+	io->fd = S3S_REGS_ARG1(regs);
+	io->buf = S3S_REGS_ARG2(regs);
+	if (send)
+		io->op = nr == S3S_NR_WRITE || nr == S3S_NR_SENDTO ? S3S_OP_BUF :
+			 nr == S3S_NR_WRITEV ? S3S_OP_IOV :
+			 nr == S3S_NR_SENDMSG ? S3S_OP_MSG : S3S_OP_NONE;
+	else
+		io->op = nr == S3S_NR_READ || nr == S3S_NR_RECVFROM ? S3S_OP_BUF :
+			 nr == S3S_NR_READV ? S3S_OP_IOV :
+			 nr == S3S_NR_RECVMSG ? S3S_OP_MSG : S3S_OP_NONE;
+	if (io->op == S3S_OP_NONE)
+		io->fd = S3S_NO_FD;
 }
 
 /* Little-endian word of the first bytes of a method and its space, compared in one step. */
@@ -231,10 +263,89 @@ static __always_inline bool s3s_is_method(__u64 w)
 	       w == S3S_W8('O', 'P', 'T', 'I', 'O', 'N', 'S', ' ');
 }
 
+struct s3s_scan {
+	const __u8 *head;
+	__u32 len;
+	bool s3;
+};
+
+/*
+ * Eight bytes with their ASCII letters lower-cased: header names are case-insensitive. The other bytes compared with
+ * such a word ('-', ':') already have the 0x20 bit. Words, not string literals: a literal would become a .rodata map,
+ * which pinned-map reuse refuses.
+ */
+static __always_inline __u64 s3s_lower_word(const __u8 *p)
+{
+	__u64 w;
+	__builtin_memcpy(&w, p, sizeof(w));
+	return w | 0x2020202020202020ULL;
+}
+
+/* Longest marker looked at from a line or parameter start: "\nauthorization: aws". */
+#define S3S_MARK_MAX 20
+
+/* One position of the head: stops the scan at an S3 marker or at the blank line that ends the head. */
+static long s3s_scan_step(__u32 i, struct s3s_scan *scan)
+{
+	__u64 off = i;
+	if (off + S3S_MARK_MAX > scan->len)
+		return 1;
+	/* The verifier must see the bound on the very register that indexes the head. */
+	barrier_var(off);
+	if (off > S3S_DATA_CAP - S3S_MARK_MAX)
+		return 1;
+	const __u8 *p = scan->head + off;
+	if (p[0] != '\n' && p[0] != '?' && p[0] != '&')
+		return 0;
+	if ((s3s_lower_word(p + 1) & S3S_MASK(6)) == S3S_W8('x', '-', 'a', 'm', 'z', '-', 0, 0)) {
+		scan->s3 = true;
+		return 1;
+	}
+	if (p[0] != '\n')
+		return 0;
+	if (p[1] == '\r' || p[1] == '\n')
+		return 1;
+	if (s3s_lower_word(p + 1) == S3S_W8('a', 'u', 't', 'h', 'o', 'r', 'i', 'z') &&
+	    (s3s_lower_word(p + 9) & S3S_MASK(6)) == S3S_W8('a', 't', 'i', 'o', 'n', ':', 0, 0)) {
+		const __u8 *v = p[15] == ' ' ? p + 16 : p + 15;
+		if (v[0] == 'A' && v[1] == 'W' && v[2] == 'S') {
+			scan->s3 = true;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Whether a new connection's first request is worth tracking: with --all-http every HTTP request is, else only one
+ * signed for S3 — an x-amz-* header or query parameter (SigV4 signs x-amz-content-sha256 into every S3 request;
+ * presigned URLs carry X-Amz-Signature) or an "Authorization: AWS" header (SigV2). Only the starts of header lines and
+ * query parameters are compared, up to the end of the head; unrelated HTTP traffic never reaches the collector.
+ */
+static __always_inline bool s3s_request_wanted(__u64 base, __u64 len)
+{
+	__u32 zero = 0;
+	struct s3s_config *cfg = bpf_map_lookup_elem(&s3s_cfg, &zero);
+	if (!cfg || cfg->all_http)
+		return true;
+	struct s3s_scratch *s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s)
+		return true;
+	__u32 n = len < S3S_REQ_COPY_MAX ? len : S3S_REQ_COPY_MAX;
+	n &= S3S_DATA_CAP - 1;
+	if (bpf_probe_read_user(s->data, n, (void *)base))
+		return true;
+	struct s3s_scan scan = { .head = s->data, .len = n };
+	bpf_loop(n, s3s_scan_step, &scan, 0);
+	return scan.s3;
+}
+
 /* First buffer of a syscall: the plain buffer, or the first iovec of writev/sendmsg. */
 static __always_inline bool s3s_first_iov(__u16 op, __u64 arg, __u64 *base, __u64 *len)
 {
 	struct iovec iov = {};
+	if (op == S3S_OP_NONE)
+		return false;
 	if (op == S3S_OP_BUF) {
 		*base = arg;
 		*len = ~0ULL;
@@ -285,7 +396,7 @@ static __always_inline __u64 s3s_wakeup_flag(void)
  * Emits one record; copies up to `copy` bytes from the first buffer of the syscall
  * (only the first iovec: heads are written in one piece by every client checked).
  */
-static __always_inline void s3s_emit(const struct s3s_stash *st, const struct s3s_conn *conn, __u16 kind,
+static __always_inline void s3s_emit(const struct s3s_io *st, const struct s3s_conn *conn, __u16 kind,
 				     __u16 flags, __s64 bytes, __u64 copy, __u64 exit_ns)
 {
 	__u32 zero = 0;

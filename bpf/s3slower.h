@@ -14,7 +14,7 @@
 #define S3S_MAX_CONNS 65536
 #define S3S_MAX_INFLIGHT 16384
 #define S3S_MAX_FILTER 64
-/* The fd of a record with no socket behind it: a TLS stream over memory BIOs, a process exit. */
+/* The fd of a record whose syscall is unknown: a TLS stream over memory BIOs, a close, a process exit. */
 #define S3S_NO_FD 0xffffffffu
 
 /* What a record reports. */
@@ -22,7 +22,7 @@ enum s3s_kind {
 	S3S_KIND_WRITE = 1, /* the application wrote `bytes` to a tracked connection */
 	S3S_KIND_READ = 2,  /* the application read `bytes` from a tracked connection */
 	S3S_KIND_EOF = 3,   /* a read returned 0: the peer closed */
-	S3S_KIND_CLOSE = 4, /* the application closed the connection */
+	S3S_KIND_CLOSE = 4, /* the application closed the connection (or the kernel ended it) */
 	S3S_KIND_EXIT = 5,  /* the whole process exited: the kernel closes its sockets without close(2) */
 };
 
@@ -40,24 +40,26 @@ enum s3s_phase {
 /* conn flags */
 #define S3S_CONN_TLS (1u << 0) /* fed by TLS uprobes: the syscall programs ignore its (encrypted) bytes */
 
-/* The syscall the stash belongs to: decides how the buffer is reached. */
+/* The syscall a socket send or receive came from: decides how its buffer is reached. */
 enum s3s_op {
+	S3S_OP_NONE = 0,   /* another path (sendfile, io_uring, recvmmsg): timed and counted, nothing copied */
 	S3S_OP_BUF = 1,    /* write/sendto/read/recvfrom: a plain buffer */
 	S3S_OP_IOV = 2,    /* writev/readv: an iovec array */
 	S3S_OP_MSG = 3,    /* sendmsg/recvmsg: a user_msghdr */
 };
 
 /*
- * One connection: key (tgid, fd) for sockets. TLS programs key their streams the same way when the
- * fd is known, or put the SSL pointer into `fd`'s place with S3S_CONN_KEY_SSL set in `kind`.
+ * One connection: its kernel socket (struct sock *, tgid 0), so that a state change seen in any context (a close,
+ * a reset handled in softirq) finds it. TLS streams over a socket use the same key; streams over memory BIOs put the
+ * SSL pointer in `id`, with their tgid, and S3S_CONN_KEY_SSL in `kind`.
  */
 struct s3s_conn_key {
 	__u32 tgid;
-	__u32 kind; /* 0 = socket fd, 1 = SSL pointer */
-	__u64 id;   /* fd or SSL* */
+	__u32 kind; /* S3S_CONN_KEY_SOCK or S3S_CONN_KEY_SSL */
+	__u64 id;   /* struct sock * or SSL* */
 };
 
-#define S3S_CONN_KEY_FD 0
+#define S3S_CONN_KEY_SOCK 0
 #define S3S_CONN_KEY_SSL 1
 
 struct s3s_peer {
@@ -70,6 +72,8 @@ struct s3s_conn {
 	__u64 conn_id;
 	__u32 phase;
 	__u32 flags;
+	__u32 tgid;      /* the process that started it: another one on the same socket starts its own connection */
+	__u32 _pad;
 	__u64 req_seen;  /* bytes written since the request started (caps the copy) */
 	__u64 resp_seen; /* bytes read since the response started */
 	struct s3s_peer peer;
@@ -97,7 +101,7 @@ struct s3s_config {
 	__u32 filter_pids;  /* only tgids in pid_filter */
 	__u32 filter_comms; /* only comms in comm_filter */
 	__u32 self_tgid;    /* never traced: the collector itself */
-	__u32 _pad;
+	__u32 all_http;     /* --all-http: track connections whose first request is not signed for S3 too */
 };
 
 #endif

@@ -1,19 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * TLS: uprobes on the plaintext functions of OpenSSL/BoringSSL and GnuTLS feed the same per-connection records as the
- * syscall programs, flagged S3S_REC_TLS. A stream is keyed by (tgid, fd) once the sandwich revealed its socket, else
- * by (tgid, SSL*) (memory BIOs: .NET, Node). Also tells the collector about new executables and executable mappings,
- * so libraries loaded later (dlopen) and processes started later are attached to within milliseconds.
+ * socket programs, flagged S3S_REC_TLS. A stream is keyed by its socket once the sandwich revealed it, else by
+ * (tgid, SSL*) (memory BIOs: .NET, Node). Also tells the collector about new executables and about files mapped by a
+ * process once its dynamic loader has finished with them, so libraries loaded later (dlopen) and processes started
+ * later are attached to within milliseconds.
  */
 #include "tls.h"
 
-/* SSL* → socket fd, learned by the sandwich; kept so calls that make no syscall (buffered reads) find it. */
+/* SSL* → struct sock *, learned by the sandwich; kept so calls that make no syscall (buffered reads) find it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, S3S_MAX_CONNS);
 	__type(key, struct s3s_tls_stream_key);
-	__type(value, __u32);
-} tls_stream_fd SEC(".maps");
+	__type(value, __u64);
+} tls_stream_sk SEC(".maps");
 
 /* Files the collector already examined: filled from user space, so the watcher reports each file once. */
 struct {
@@ -23,11 +24,14 @@ struct {
 	__type(value, __u8);
 } tls_known_files SEC(".maps");
 
-/* An executable mmap seen at entry, reported at exit once the mapping exists in /proc/<pid>/maps. */
+/*
+ * A file a process mapped that the collector has not examined, kept until the process's dynamic loader says the
+ * mapping is complete (s3s_tls_loaded): only then does /proc/<pid>/maps show it with its executable segment.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 1024);
-	__type(key, __u32); /* tid */
+	__type(key, __u32); /* tgid */
 	__type(value, struct s3s_tls_file_key);
 } tls_mmap_pending SEC(".maps");
 
@@ -59,7 +63,6 @@ int BPF_KPROBE(s3s_tls_enter, void *ssl, void *buf, __u64 num, void *out)
 		.ssl = (__u64)ssl,
 		.buf = (__u64)buf,
 		.out = (flavor == S3S_TLS_SSL_WRITE_EX || flavor == S3S_TLS_SSL_READ_EX) ? (__u64)out : 0,
-		.fd = S3S_NO_FD,
 		.flavor = flavor,
 	};
 	bpf_map_update_elem(&tls_calls, &tid, &call, BPF_ANY);
@@ -85,22 +88,23 @@ static __always_inline __s64 tls_result(const struct s3s_tls_call *call, __u64 r
 	}
 }
 
-/* The stream's connection key: by socket once known (so close() ends it), else by SSL pointer. */
+/* The stream's connection key: by socket once known (so the socket's close ends it), else by SSL pointer. */
 static __always_inline struct s3s_conn_key tls_conn_key(__u32 tgid, struct s3s_tls_call *call)
 {
 	struct s3s_tls_stream_key skey = { .tgid = tgid, .ssl = call->ssl };
-	if (call->fd != S3S_NO_FD) {
-		bpf_map_update_elem(&tls_stream_fd, &skey, &call->fd, BPF_ANY);
+	if (call->sk) {
+		bpf_map_update_elem(&tls_stream_sk, &skey, &call->sk, BPF_ANY);
 	} else {
-		__u32 *fd = bpf_map_lookup_elem(&tls_stream_fd, &skey);
-		if (fd)
-			call->fd = *fd;
+		__u64 *sk = bpf_map_lookup_elem(&tls_stream_sk, &skey);
+		if (sk)
+			call->sk = *sk;
 	}
-	struct s3s_conn_key key = { .tgid = tgid };
-	if (call->fd != S3S_NO_FD) {
-		key.kind = S3S_CONN_KEY_FD;
-		key.id = call->fd;
+	struct s3s_conn_key key = {};
+	if (call->sk) {
+		key.kind = S3S_CONN_KEY_SOCK;
+		key.id = call->sk;
 	} else {
+		key.tgid = tgid;
 		key.kind = S3S_CONN_KEY_SSL;
 		key.id = call->ssl;
 	}
@@ -109,7 +113,10 @@ static __always_inline struct s3s_conn_key tls_conn_key(__u32 tgid, struct s3s_t
 
 static __always_inline void tls_on_write(struct s3s_tls_call *call, struct s3s_conn_key *key, __s64 bytes, __u64 now)
 {
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct s3s_conn *conn = bpf_map_lookup_elem(&conns, key);
+	if (conn && conn->tgid != tgid)
+		conn = NULL;
 	__u16 flags = S3S_REC_TLS;
 	if (!conn || conn->phase != S3S_PHASE_REQ) {
 		__u64 head = 0;
@@ -117,17 +124,14 @@ static __always_inline void tls_on_write(struct s3s_tls_call *call, struct s3s_c
 			flags |= S3S_REC_METHOD;
 	}
 	if (!conn) {
-		if (!(flags & S3S_REC_METHOD))
+		if (!(flags & S3S_REC_METHOD) || !s3s_request_wanted(call->buf, bytes))
 			return;
 		flags |= S3S_REC_NEW_CONN;
-		struct s3s_conn fresh = { .conn_id = s3s_new_conn_id(), .phase = S3S_PHASE_REQ, .flags = S3S_CONN_TLS };
-		if (key->kind == S3S_CONN_KEY_FD) {
-			struct socket *sock = s3s_socket_of(call->fd);
-			if (sock)
-				s3s_read_peer(sock, &fresh.peer);
-		}
+		struct s3s_conn fresh = { .conn_id = s3s_new_conn_id(), .phase = S3S_PHASE_REQ, .flags = S3S_CONN_TLS, .tgid = tgid };
+		if (key->kind == S3S_CONN_KEY_SOCK)
+			s3s_read_peer((const struct sock *)key->id, &fresh.peer);
 		bpf_map_update_elem(&conns, key, &fresh, BPF_ANY);
-		s3s_mark_tgid(key->tgid); /* the syscall programs skip processes without the mark (close among them) */
+		s3s_mark_tgid(tgid); /* the socket programs skip processes without the mark */
 		conn = bpf_map_lookup_elem(&conns, key);
 		if (!conn)
 			return;
@@ -139,15 +143,15 @@ static __always_inline void tls_on_write(struct s3s_tls_call *call, struct s3s_c
 		conn->phase = S3S_PHASE_REQ;
 		conn->req_seen = S3S_REQ_COPY_MAX;
 	}
-	/* A socket that carried plain HTTP before is TLS from now on: the syscall programs must leave it alone. */
+	/* A socket that carried plain HTTP before is TLS from now on: the socket programs must leave it alone. */
 	conn->flags |= S3S_CONN_TLS;
 
 	__u64 copy = conn->req_seen < S3S_REQ_COPY_MAX ? S3S_REQ_COPY_MAX - conn->req_seen : 0;
 	if (copy > (__u64)bytes)
 		copy = bytes;
 	conn->req_seen += bytes;
-	struct s3s_stash st = { .enter_ns = call->enter_ns, .buf = call->buf, .fd = call->fd, .op = S3S_OP_BUF, .flags = flags };
-	s3s_emit(&st, conn, S3S_KIND_WRITE, flags, bytes, copy, now);
+	struct s3s_io io = { .enter_ns = call->enter_ns, .buf = call->buf, .fd = S3S_NO_FD, .op = S3S_OP_BUF };
+	s3s_emit(&io, conn, S3S_KIND_WRITE, flags, bytes, copy, now);
 }
 
 static __always_inline void tls_on_read(struct s3s_tls_call *call, struct s3s_conn_key *key, __s64 bytes, __u64 now)
@@ -155,9 +159,9 @@ static __always_inline void tls_on_read(struct s3s_tls_call *call, struct s3s_co
 	struct s3s_conn *conn = bpf_map_lookup_elem(&conns, key);
 	if (!conn)
 		return;
-	struct s3s_stash st = { .enter_ns = call->enter_ns, .buf = call->buf, .fd = call->fd, .op = S3S_OP_BUF };
+	struct s3s_io io = { .enter_ns = call->enter_ns, .buf = call->buf, .fd = S3S_NO_FD, .op = S3S_OP_BUF };
 	if (bytes == 0) {
-		s3s_emit(&st, conn, S3S_KIND_EOF, S3S_REC_TLS, 0, 0, now);
+		s3s_emit(&io, conn, S3S_KIND_EOF, S3S_REC_TLS, 0, 0, now);
 		return;
 	}
 	if (conn->phase != S3S_PHASE_RESP) {
@@ -168,7 +172,7 @@ static __always_inline void tls_on_read(struct s3s_tls_call *call, struct s3s_co
 	if (copy > (__u64)bytes)
 		copy = bytes;
 	conn->resp_seen += bytes;
-	s3s_emit(&st, conn, S3S_KIND_READ, S3S_REC_TLS, bytes, copy, now);
+	s3s_emit(&io, conn, S3S_KIND_READ, S3S_REC_TLS, bytes, copy, now);
 }
 
 SEC("uretprobe")
@@ -210,33 +214,24 @@ int BPF_KPROBE(s3s_tls_free, void *ssl)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct s3s_tls_stream_key skey = { .tgid = tgid, .ssl = (__u64)ssl };
-	bpf_map_delete_elem(&tls_stream_fd, &skey);
+	bpf_map_delete_elem(&tls_stream_sk, &skey);
 	struct s3s_conn_key key = { .tgid = tgid, .kind = S3S_CONN_KEY_SSL, .id = (__u64)ssl };
 	struct s3s_conn *conn = bpf_map_lookup_elem(&conns, &key);
 	if (!conn)
 		return 0;
 	__u64 now = bpf_ktime_get_ns();
-	struct s3s_stash st = { .enter_ns = now, .fd = S3S_NO_FD };
-	s3s_emit(&st, conn, S3S_KIND_CLOSE, S3S_REC_TLS, 0, 0, now);
+	struct s3s_io io = { .enter_ns = now, .fd = S3S_NO_FD };
+	s3s_emit(&io, conn, S3S_KIND_CLOSE, S3S_REC_TLS, 0, 0, now);
 	bpf_map_delete_elem(&conns, &key);
 	return 0;
 }
 
-static __always_inline void tls_report_file(struct file *file, __u32 reason)
+static __always_inline bool tls_file_key_of(struct file *file, struct s3s_tls_file_key *fkey)
 {
-	struct s3s_tls_file_key fkey = {};
 	struct inode *inode = BPF_CORE_READ(file, f_inode);
-	fkey.dev = BPF_CORE_READ(inode, i_sb, s_dev);
-	fkey.ino = BPF_CORE_READ(inode, i_ino);
-	if (bpf_map_lookup_elem(&tls_known_files, &fkey))
-		return;
-	if (reason == S3S_TLS_FILE_MMAP) {
-		__u32 tid = (__u32)bpf_get_current_pid_tgid();
-		bpf_map_update_elem(&tls_mmap_pending, &tid, &fkey, BPF_ANY);
-		return;
-	}
-	struct s3s_tls_file_event ev = { .pid = bpf_get_current_pid_tgid() >> 32, .reason = reason, .file = fkey };
-	bpf_ringbuf_output(&tls_files, &ev, sizeof(ev), 0);
+	fkey->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	fkey->ino = BPF_CORE_READ(inode, i_ino);
+	return !bpf_map_lookup_elem(&tls_known_files, fkey);
 }
 
 /*
@@ -246,41 +241,54 @@ static __always_inline void tls_report_file(struct file *file, __u32 reason)
 SEC("tp/sched/sched_process_exec")
 int s3s_tls_exec(void *ctx)
 {
-	if (!s3s_process_wanted(bpf_get_current_pid_tgid() >> 32))
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (!s3s_process_wanted(tgid))
 		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
-	if (exe)
-		tls_report_file(exe, S3S_TLS_FILE_EXEC);
+	struct s3s_tls_file_event ev = { .pid = tgid, .reason = S3S_TLS_FILE_EXEC };
+	if (exe && tls_file_key_of(exe, &ev.file))
+		bpf_ringbuf_output(&tls_files, &ev, sizeof(ev), 0);
 	return 0;
 }
 
-SEC("tp/syscalls/sys_enter_mmap")
-int s3s_tls_mmap_enter(struct trace_event_raw_sys_enter *ctx)
+/*
+ * A file mapping that needs a new address range: the dynamic loader's first mmap of every library (its later, fixed
+ * mmaps reuse that range). Not a syscall tracepoint, so other syscalls keep their fast path. The mapping does not
+ * exist yet: a file the collector has not examined is only remembered here and reported by s3s_tls_loaded.
+ */
+SEC("tp/mmap/vm_unmapped_area")
+int s3s_tls_mmap(void *ctx)
 {
-	__s32 fd = ctx->args[4];
-	if (!(ctx->args[2] & S3S_PROT_EXEC) || fd < 0)
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (!s3s_process_wanted(tgid))
 		return 0;
-	if (!s3s_process_wanted(bpf_get_current_pid_tgid() >> 32))
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	if (S3S_REGS_NR(regs) != S3S_NR_MMAP)
+		return 0;
+	__s32 fd = S3S_REGS_MMAP_FD(regs);
+	if (fd < 0 || (S3S_REGS_MMAP_FLAGS(regs) & S3S_MAP_ANONYMOUS))
 		return 0;
 	struct file *file = s3s_file_of(fd);
-	if (file)
-		tls_report_file(file, S3S_TLS_FILE_MMAP);
+	struct s3s_tls_file_key fkey = {};
+	if (file && tls_file_key_of(file, &fkey))
+		bpf_map_update_elem(&tls_mmap_pending, &tgid, &fkey, BPF_ANY);
 	return 0;
 }
 
-SEC("tp/syscalls/sys_exit_mmap")
-int s3s_tls_mmap_exit(struct trace_event_raw_sys_exit *ctx)
+/*
+ * ld.so calls _dl_debug_state (the debuggers' breakpoint) when its list of loaded objects changes and again once the
+ * change is complete: at startup and at every dlopen. A file remembered by s3s_tls_mmap is mapped by then.
+ */
+SEC("uprobe")
+int s3s_tls_loaded(void *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id;
-	struct s3s_tls_file_key *pending = bpf_map_lookup_elem(&tls_mmap_pending, &tid);
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct s3s_tls_file_key *pending = bpf_map_lookup_elem(&tls_mmap_pending, &tgid);
 	if (!pending)
 		return 0;
-	struct s3s_tls_file_event ev = { .pid = id >> 32, .reason = S3S_TLS_FILE_MMAP, .file = *pending };
-	bpf_map_delete_elem(&tls_mmap_pending, &tid);
-	if (ctx->ret < 0 && ctx->ret > -4096)
-		return 0;
+	struct s3s_tls_file_event ev = { .pid = tgid, .reason = S3S_TLS_FILE_MMAP, .file = *pending };
+	bpf_map_delete_elem(&tls_mmap_pending, &tgid);
 	bpf_ringbuf_output(&tls_files, &ev, sizeof(ev), 0);
 	return 0;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
- * TLS plaintext tracing state shared by tls.bpf.c (uprobes) and the syscall programs (the "sandwich": a syscall made
- * on a thread while it is inside SSL_write/SSL_read reveals the socket fd of that TLS stream).
+ * TLS plaintext tracing state shared by tls.bpf.c (uprobes) and the socket programs (the "sandwich": a socket send
+ * made on a thread while it is inside SSL_write reveals the socket of that TLS stream).
  * The per-thread TLS state lives in its own map, never in `stash`, so neither path can consume the other's state.
  */
 #ifndef S3SLOWER_TLS_H
@@ -10,7 +10,7 @@
 #include "common.bpf.h"
 
 #define S3S_TLS_MAX_FILES 16384
-#define S3S_PROT_EXEC 0x4
+#define S3S_MAP_ANONYMOUS 0x20
 
 /* The uprobe's BPF cookie: which function it sits on (mirrors collector/Tls/TlsFunction.cs). */
 enum s3s_tls_flavor {
@@ -22,6 +22,7 @@ enum s3s_tls_flavor {
 	S3S_TLS_GNUTLS_RECV = 6,  /* ssize_t gnutls_record_recv(gnutls_session_t, void*, size_t) */
 	S3S_TLS_SSL_FREE = 7,     /* void SSL_free(SSL*): entry only */
 	S3S_TLS_GNUTLS_DEINIT = 8, /* void gnutls_deinit(gnutls_session_t): entry only */
+	S3S_TLS_LOADER_STATE = 9, /* void _dl_debug_state(void) of ld.so: a library set changed (s3s_tls_loaded) */
 };
 
 /* One TLS call in progress on a thread, from uprobe to uretprobe. */
@@ -30,9 +31,10 @@ struct s3s_tls_call {
 	__u64 ssl;  /* SSL* or gnutls_session_t */
 	__u64 buf;  /* plaintext buffer */
 	__u64 out;  /* size_t* of the _ex functions */
-	__u32 fd;   /* socket learned by the sandwich, S3S_NO_FD until then */
+	__u64 sk;   /* struct sock * learned by the sandwich, 0 until then */
 	__u16 flavor;
 	__u16 depth; /* nested TLS calls on the thread (a wrapper library over another): only the outer one counts */
+	__u32 _pad;
 };
 
 /* A TLS stream of a process: its SSL pointer. */
@@ -51,7 +53,7 @@ struct s3s_tls_file_key {
 
 enum s3s_tls_file_reason {
 	S3S_TLS_FILE_EXEC = 1, /* a process started this executable */
-	S3S_TLS_FILE_MMAP = 2, /* a process mapped this file executable (shared library, dlopen) */
+	S3S_TLS_FILE_MMAP = 2, /* a process mapped this file and ld.so has since finished loading (startup, dlopen) */
 };
 
 /* Tells the collector a process mapped code it has not examined yet. */
@@ -69,16 +71,16 @@ struct {
 } tls_calls SEC(".maps") __weak;
 
 /*
- * Called at the top of the syscall enter programs. Inside a TLS call the syscall carries ciphertext: note its fd for
- * the TLS stream and return true so the plain-HTTP path ignores it.
+ * Called at the top of the send program. Inside a TLS call the send carries ciphertext: note its socket for the TLS
+ * stream and return true so the plain-HTTP path ignores it.
  */
-static __always_inline bool s3s_tls_sandwich(__u32 tid, __u32 fd)
+static __always_inline bool s3s_tls_sandwich(__u32 tid, __u64 sk)
 {
 	struct s3s_tls_call *call = bpf_map_lookup_elem(&tls_calls, &tid);
 	if (!call)
 		return false;
-	if (call->fd == S3S_NO_FD)
-		call->fd = fd;
+	if (!call->sk)
+		call->sk = sk;
 	return true;
 }
 

@@ -8,6 +8,12 @@ internal sealed unsafe class BpfObject : IDisposable
     public const string ResourceName = "s3slower.bpf.o";
     private const string TracepointPrefix = "tracepoint/";
 
+    /// <summary>Programs whose tracepoint only newer kernels have; without it the collector still traces, less exactly.</summary>
+    private static readonly Dictionary<string, string> s_optionalTracepoints = new(StringComparer.Ordinal)
+    {
+        ["tracepoint/tcp/tcp_sendmsg_locked"] = "a send that waits for buffer space is timed from its end, not its start",
+    };
+
     private readonly List<nint> _links = [];
     private readonly List<AttachedProgram> _attached = [];
     private nint _object;
@@ -23,6 +29,9 @@ internal sealed unsafe class BpfObject : IDisposable
     public string ImageHash { get; }
 
     public IReadOnlyList<AttachedProgram> Attached => _attached;
+
+    /// <summary>Optional tracepoints this kernel lacks, each with what is lost without it.</summary>
+    public List<string> Missing { get; } = [];
 
     /// <summary>libbpf's bpf_object*, for attachers of other program kinds (TLS uprobes) that share these maps.</summary>
     public nint Handle => _object;
@@ -149,6 +158,12 @@ internal sealed unsafe class BpfObject : IDisposable
             }
 
             string name = Marshal.PtrToStringUTF8(Libbpf.ProgramName(prog)) ?? "?";
+            if (s_optionalTracepoints.TryGetValue(section, out string? loss) && !BpfPreflight.TracepointExists(section[TracepointPrefix.Length..]))
+            {
+                Missing.Add($"{section[TracepointPrefix.Length..].Replace('/', ':')} is missing: {loss}");
+                continue;
+            }
+
             string? pinPath = pinDirectory is null ? null : BpfPins.LinkPath(pinDirectory, name);
             if (pinPath is not null && TryOpenPinnedLink(pinPath, name, section))
             {

@@ -29,4 +29,10 @@ public enum TlsFunction
 
     /// <summary><c>void gnutls_deinit(gnutls_session_t)</c>: as <see cref="SslFree"/>.</summary>
     GnutlsDeinit = 8,
+
+    /// <summary>
+    /// <c>void _dl_debug_state(void)</c> of the dynamic loader, called when its set of loaded objects changes and once
+    /// the change is complete: tells the watcher a library mapped by the process is ready to be examined.
+    /// </summary>
+    LoaderState = 9,
 }

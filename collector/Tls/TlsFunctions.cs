@@ -15,6 +15,7 @@ public static class TlsFunctions
         ["gnutls_record_recv"] = TlsFunction.GnutlsRecordRecv,
         ["SSL_free"] = TlsFunction.SslFree,
         ["gnutls_deinit"] = TlsFunction.GnutlsDeinit,
+        ["_dl_debug_state"] = TlsFunction.LoaderState,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     public static IReadOnlyCollection<string> Symbols => BySymbol.Keys;
@@ -24,6 +25,9 @@ public static class TlsFunctions
 
     /// <summary>True for the functions that end a stream: an entry probe only.</summary>
     public static bool EndsStream(TlsFunction function) => function is TlsFunction.SslFree or TlsFunction.GnutlsDeinit;
+
+    /// <summary>True for the dynamic loader's hook: the watcher's, not a TLS function.</summary>
+    public static bool IsLoaderHook(TlsFunction function) => function is TlsFunction.LoaderState;
 
     public static bool IsWrite(TlsFunction function) =>
         function is TlsFunction.SslWrite or TlsFunction.SslWriteEx or TlsFunction.GnutlsRecordSend;
@@ -38,6 +42,7 @@ public static class TlsFunctions
         TlsFunction.GnutlsRecordRecv => "gnutls_record_recv",
         TlsFunction.SslFree => "SSL_free",
         TlsFunction.GnutlsDeinit => "gnutls_deinit",
+        TlsFunction.LoaderState => "_dl_debug_state",
         _ => throw new ArgumentOutOfRangeException(nameof(function), function, null),
     };
 }

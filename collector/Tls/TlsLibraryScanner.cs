@@ -6,7 +6,8 @@ namespace S3Slower.Collector.Tls;
 /// <summary>
 /// Finds files that hold TLS plaintext functions: shared OpenSSL/GnuTLS libraries from the ld.so cache and the usual
 /// library directories, and any executable mapping of a running process (bundled libssl of awscli v2 or a venv,
-/// binaries that link OpenSSL/BoringSSL statically such as node). Each file is examined once per identity.
+/// binaries that link OpenSSL/BoringSSL statically such as node). Each file is examined once per identity. Dynamic
+/// loaders (ld.so) are targets too: their debugger hook tells the watcher when a process has loaded a library.
 /// </summary>
 public sealed class TlsLibraryScanner
 {
@@ -29,14 +30,17 @@ public sealed class TlsLibraryScanner
     public static bool IsSharedTlsLibraryName(ReadOnlySpan<char> fileName) =>
         fileName.StartsWith("libssl.so", StringComparison.Ordinal) || fileName.StartsWith("libgnutls.so", StringComparison.Ordinal);
 
+    /// <summary>True for glibc's dynamic loader (ld-linux-x86-64.so.2, ld-linux-aarch64.so.1).</summary>
+    public static bool IsLoaderName(ReadOnlySpan<char> fileName) => fileName.StartsWith("ld-linux", StringComparison.Ordinal);
+
     /// <summary>Files that are known not to hold TLS functions; skipping them keeps a full /proc scan cheap.</summary>
     public static bool IsUninteresting(ReadOnlySpan<char> path) =>
         path.StartsWith("/dev/", StringComparison.Ordinal) || path.StartsWith("/memfd:", StringComparison.Ordinal)
-        || path.Contains("/libc.so", StringComparison.Ordinal) || path.Contains("/ld-linux", StringComparison.Ordinal)
+        || path.Contains("/libc.so", StringComparison.Ordinal)
         || path.Contains("/libcrypto.so", StringComparison.Ordinal) || path.Contains("/libstdc++.so", StringComparison.Ordinal)
         || path.Contains("/libm.so", StringComparison.Ordinal) || path.Contains("/libgcc_s.so", StringComparison.Ordinal);
 
-    /// <summary>Shared TLS libraries of the host: ld.so cache entries and files in <paramref name="directories"/>.</summary>
+    /// <summary>Shared TLS libraries and dynamic loaders of the host: ld.so cache entries and files in <paramref name="directories"/>.</summary>
     public IReadOnlyList<TlsProbeTarget> ScanSystem(IEnumerable<(string Name, string Path)> ldCache, IEnumerable<string> directories)
     {
         ArgumentNullException.ThrowIfNull(ldCache);
@@ -44,7 +48,7 @@ public sealed class TlsLibraryScanner
         var paths = new List<string>();
         foreach (var (name, path) in ldCache)
         {
-            if (IsSharedTlsLibraryName(name) || IsSharedTlsLibraryName(System.IO.Path.GetFileName(path.AsSpan())))
+            if (IsSharedTlsLibraryName(name) || IsSharedTlsLibraryName(System.IO.Path.GetFileName(path.AsSpan())) || IsLoaderName(name))
             {
                 paths.Add(path);
             }
@@ -56,7 +60,8 @@ public sealed class TlsLibraryScanner
             {
                 foreach (var file in Directory.EnumerateFiles(directory))
                 {
-                    if (IsSharedTlsLibraryName(System.IO.Path.GetFileName(file.AsSpan())))
+                    var fileName = System.IO.Path.GetFileName(file.AsSpan());
+                    if (IsSharedTlsLibraryName(fileName) || IsLoaderName(fileName))
                     {
                         paths.Add(file);
                     }
@@ -151,7 +156,8 @@ public sealed class TlsLibraryScanner
         }
 
         functions.Sort((a, b) => a.Function.CompareTo(b.Function));
-        var target = !functions.Exists(f => TlsFunctions.CarriesPlaintext(f.Function)) ? null : new TlsProbeTarget(path, openPath, identity, functions, source);
+        bool useful = functions.Exists(f => TlsFunctions.CarriesPlaintext(f.Function) || TlsFunctions.IsLoaderHook(f.Function));
+        var target = useful ? new TlsProbeTarget(path, openPath, identity, functions, source) : null;
         if (_examined.TryAdd(identity, target))
         {
             FileExamined?.Invoke(identity);

@@ -6,15 +6,15 @@ namespace S3Slower.Collector.Tls;
 
 /// <summary>
 /// Attaches the TLS plaintext uprobes of a loaded BPF object to every OpenSSL/BoringSSL/GnuTLS file it can find, and
-/// keeps doing so for processes and libraries that appear later: the kernel reports each new executable and each
-/// executable mmap of a file not yet examined (bpf/tls.bpf.c, ring buffer <c>tls_files</c>), and this class scans
-/// that process's maps within milliseconds. Uprobes sit on inodes with pid -1, so a file attached once covers every
+/// keeps doing so for processes and libraries that appear later: the kernel reports each new executable, and each file
+/// not yet examined that a process mapped, once the process's dynamic loader has finished loading it (bpf/tls.bpf.c,
+/// ring buffer <c>tls_files</c>); this class scans that process's maps within milliseconds. Uprobes sit on inodes with pid -1, so a file attached once covers every
 /// process that maps it, now or later — the system libssl (which .NET dlopens lazily) needs no event at all.
 /// </summary>
 public sealed class TlsTracer : IDisposable
 {
     /// <summary>Tracepoint programs of the watcher; the plain-HTTP loader must leave every <c>s3s_tls_*</c> program to this class.</summary>
-    public static readonly IReadOnlyList<string> WatcherPrograms = ["s3s_tls_exec", "s3s_tls_mmap_enter", "s3s_tls_mmap_exit"];
+    public static readonly IReadOnlyList<string> WatcherPrograms = ["s3s_tls_exec", "s3s_tls_mmap"];
 
     private const string FilesRingBuffer = "tls_files";
     private const string KnownFilesMap = "tls_known_files";
@@ -38,7 +38,7 @@ public sealed class TlsTracer : IDisposable
     {
         _options = options;
         _log = log;
-        _attacher = new UprobeAttacher(bpfObject, options.PinDirectory);
+        _attacher = new UprobeAttacher(bpfObject, options.PinDirectory, options.WatchNewCode);
         var knownFiles = TlsNative.bpf_object__find_map_by_name(bpfObject, KnownFilesMap);
         _knownFilesFd = knownFiles == 0 ? -1 : TlsNative.bpf_map__fd(knownFiles);
         _scanner.FileExamined += MarkKnown;
@@ -99,7 +99,7 @@ public sealed class TlsTracer : IDisposable
         };
         lines.AddRange(Attachments.Select(a => "  " + a.Describe()));
         lines.Add(_options.WatchNewCode
-            ? "tls: watching new code: tracepoint sched:sched_process_exec, syscalls:sys_enter_mmap/sys_exit_mmap (PROT_EXEC) → ring buffer tls_files"
+            ? "tls: watching new code: tracepoints sched:sched_process_exec, mmap:vm_unmapped_area and uprobe ld.so:_dl_debug_state → ring buffer tls_files"
             : "tls: not watching for new processes or libraries");
         return lines;
     }
@@ -148,7 +148,7 @@ public sealed class TlsTracer : IDisposable
         if (target is null)
         {
             throw new TlsSetupException(
-                $"--tls-lib {path}: exports none of {string.Join(", ", TlsFunctions.Symbols)} (stripped, or not a TLS library)");
+                $"--tls-lib {path}: exports none of {string.Join(", ", TlsFunctions.Symbols.Where(s => !TlsFunctions.IsLoaderHook(TlsFunctions.BySymbol[s])))} (stripped, or not a TLS library)");
         }
 
         return Attach(target) ?? throw new TlsSetupException($"--tls-lib {path}: no probe could be attached (see above)");

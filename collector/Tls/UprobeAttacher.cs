@@ -14,23 +14,29 @@ internal sealed class UprobeAttacher : IDisposable
     public const string EnterProgram = "s3s_tls_enter";
     public const string ExitProgram = "s3s_tls_exit";
     public const string FreeProgram = "s3s_tls_free";
+    public const string LoadedProgram = "s3s_tls_loaded";
     private const int AllProcesses = -1;
 
     private readonly nint _enter;
     private readonly nint _exit;
     private readonly nint _free;
+    private readonly nint _loaded;
     private readonly List<nint> _links = [];
     private readonly string? _pinDirectory;
+    private readonly bool _watchLoaders;
 
-    public UprobeAttacher(nint bpfObject, string? pinDirectory = null)
+    /// <summary>Finds the TLS programs; <paramref name="watchLoaders"/> says whether the dynamic loaders' hook is attached (the watcher of new code is on).</summary>
+    public UprobeAttacher(nint bpfObject, string? pinDirectory = null, bool watchLoaders = true)
     {
         _pinDirectory = pinDirectory;
+        _watchLoaders = watchLoaders;
         _enter = TlsNative.bpf_object__find_program_by_name(bpfObject, EnterProgram);
         _exit = TlsNative.bpf_object__find_program_by_name(bpfObject, ExitProgram);
         _free = TlsNative.bpf_object__find_program_by_name(bpfObject, FreeProgram);
-        if (_enter == 0 || _exit == 0 || _free == 0)
+        _loaded = TlsNative.bpf_object__find_program_by_name(bpfObject, LoadedProgram);
+        if (_enter == 0 || _exit == 0 || _free == 0 || _loaded == 0)
         {
-            throw new TlsSetupException($"the BPF object lacks {EnterProgram}/{ExitProgram}/{FreeProgram} (built without bpf/tls.bpf.c?)");
+            throw new TlsSetupException($"the BPF object lacks {EnterProgram}/{ExitProgram}/{FreeProgram}/{LoadedProgram} (built without bpf/tls.bpf.c?)");
         }
     }
 
@@ -42,9 +48,15 @@ internal sealed class UprobeAttacher : IDisposable
         var attached = new List<TlsFunction>(target.Functions.Count);
         foreach (var function in target.Functions)
         {
-            if (TlsFunctions.EndsStream(function.Function))
+            if (TlsFunctions.IsLoaderHook(function.Function) && !_watchLoaders)
             {
-                var free = AttachOrReuse(_free, target, function, retProbe: false, out var freeError);
+                continue;
+            }
+
+            if (TlsFunctions.EndsStream(function.Function) || TlsFunctions.IsLoaderHook(function.Function))
+            {
+                var program = TlsFunctions.IsLoaderHook(function.Function) ? _loaded : _free;
+                var free = AttachOrReuse(program, target, function, retProbe: false, out var freeError);
                 if (free == 0)
                 {
                     errors.Add($"{target.Path}: {TlsFunctions.SymbolOf(function.Function)} probe: {freeError}");
@@ -98,7 +110,7 @@ internal sealed class UprobeAttacher : IDisposable
             return AttachOne(program, target.OpenPath, function, retProbe, out error);
         }
 
-        string kind = program == _free ? "free" : retProbe ? "ret" : "call";
+        string kind = program == _free ? "free" : program == _loaded ? "load" : retProbe ? "ret" : "call";
         string pin = Bpf.BpfPins.LinkPath(_pinDirectory, FormattableString.Invariant($"tls_{target.Identity.Major}_{target.Identity.Minor}_{target.Identity.Inode}_{function.FileOffset:x}_{kind}"));
         if (File.Exists(pin))
         {

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text;
 using S3Slower.Collector.Bpf;
 using S3Slower.Collector.Cli;
@@ -115,6 +114,11 @@ public sealed class TracingSession : IDisposable
             // The consumer exists before any new program is attached; reused links never stopped writing.
             session.OpenRingBuffer();
             int reusedLinks = bpf.AttachTracepoints(pinDir);
+            foreach (string missing in bpf.Missing)
+            {
+                log.WriteLine($"s3slower: tracepoint {missing}");
+            }
+
             if (pinDir is not null)
             {
                 log.WriteLine(reusedMaps > 0
@@ -224,8 +228,9 @@ public sealed class TracingSession : IDisposable
             FilterPids = options.Pids.Count > 0 ? 1u : 0u,
             FilterComms = options.Comms.Count > 0 ? 1u : 0u,
             SelfTgid = (uint)LibC.GetPid(),
+            AllHttp = options.AllHttp ? 1u : 0u,
         };
-        bpf.Update("s3s_cfg", 0u, config);
+        bpf.Update(KernelConfig.MapName, 0u, config);
     }
 
     private void OpenRingBuffer()
@@ -342,15 +347,6 @@ public sealed class TracingSession : IDisposable
             _lastLost = lost;
             _sink.ReportKernelLost(lost);
         }
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct KernelConfig
-    {
-        public uint FilterPids;
-        public uint FilterComms;
-        public uint SelfTgid;
-        public uint Padding;
     }
 
     [System.Runtime.CompilerServices.InlineArray(KernelRecord.CommLength)]

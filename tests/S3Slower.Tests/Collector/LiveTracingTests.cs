@@ -24,7 +24,7 @@ public sealed class LiveTracingTests
         var sink = new CollectingSink();
         using (TracingSession session = TracingSession.Start(new TraceOptions { Comms = ["curl"] }, sink, TextWriter.Null))
         {
-            Assert.Contains(session.Programs, p => p.Hook == "tracepoint/syscalls/sys_enter_sendto");
+            Assert.Contains(session.Programs, p => p.Hook == "tracepoint/sock/sock_send_length");
 
             // One curl, three URLs: one keep-alive connection. The last URL is plain HTTP without S3 signing.
             string url = $"http://127.0.0.1:{server.Port}";

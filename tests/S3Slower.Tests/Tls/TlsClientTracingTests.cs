@@ -24,6 +24,38 @@ public sealed class TlsClientTracingTests(TlsServerFixture server)
     }
 
     [Fact]
+    public void KernelTracksOnlyConnectionsWhoseFirstRequestIsSignedForS3()
+    {
+        using var plain = new S3Slower.Tests.Tracing.TinyHttpServer();
+        string plainUrl = $"http://127.0.0.1:{plain.Port}";
+        server.Harness.SetAllHttp(false);
+        try
+        {
+            // Unsigned, over TLS and plain: nothing leaves the kernel, not even the connection's first write.
+            int unsignedTls = TlsServerFixture.Run("curl", "-sSk", "-o", "/dev/null", server.Url("/bucket/unsigned"));
+            int unsignedPlain = TlsServerFixture.Run("curl", "-sS", "-o", "/dev/null", "-H", "X-Amzn-Trace-Id: Root=1", $"{plainUrl}/bucket/unsigned");
+            Assert.Empty(server.Harness.RecordsOf(unsignedTls));
+            Assert.Empty(server.Harness.RecordsOf(unsignedPlain));
+
+            // SigV4 header (lower-case name, as some SDKs send it), SigV2 header, presigned query: each tracked.
+            int sigV4 = TlsServerFixture.Run("curl", "-sSk", "-o", "/dev/null", "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", server.Url("/bucket/v4"));
+            int sigV2 = TlsServerFixture.Run("curl", "-sS", "-o", "/dev/null", "-H", "authorization: AWS AKIDEXAMPLE:c2lnbmF0dXJl", $"{plainUrl}/bucket/v2");
+            int presigned = TlsServerFixture.Run("curl", "-sS", "-o", "/dev/null", $"{plainUrl}/bucket/p?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=abc");
+            Assert.Contains(server.Harness.RecordsOf(sigV4), r => r.Kind == RawRecord.KindWrite && r.Text.StartsWith("GET /bucket/v4 ", StringComparison.Ordinal));
+            Assert.Contains(server.Harness.RecordsOf(sigV2), r => r.Kind == RawRecord.KindWrite && r.Text.StartsWith("GET /bucket/v2 ", StringComparison.Ordinal));
+            Assert.Contains(server.Harness.RecordsOf(presigned), r => r.Kind == RawRecord.KindRead && r.Text.StartsWith("HTTP/1.1 200", StringComparison.Ordinal));
+        }
+        finally
+        {
+            server.Harness.SetAllHttp(true);
+        }
+
+        // --all-http: the same unsigned request is tracked.
+        int all = TlsServerFixture.Run("curl", "-sS", "-o", "/dev/null", $"{plainUrl}/bucket/unsigned");
+        Assert.Contains(server.Harness.RecordsOf(all), r => r.Kind == RawRecord.KindWrite && r.Text.StartsWith("GET /bucket/unsigned ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void CurlKeepAliveCarriesTwoRequestsOnOneConnection()
     {
         var pid = TlsServerFixture.Run("curl", "-sSk", "-o", "/dev/null", "-o", "/dev/null", server.Url("/bucket/a"), server.Url("/bucket/b"));
@@ -207,8 +239,12 @@ public sealed class TlsClientTracingTests(TlsServerFixture server)
         Assert.All(records, r => Assert.Equal(request.ConnId, r.ConnId));
         if (expectSocket)
         {
-            Assert.NotEqual(RawRecord.NoFd, request.Fd);
+            // The peer is read from the socket the sandwich found: only a stream tied to its socket has one.
             Assert.Equal(server.Port, request.PeerPort);
+        }
+        else
+        {
+            Assert.Equal(0, request.PeerPort);
         }
 
         // The collector's own request assembler turns them into exactly one TLS request with all four edges.

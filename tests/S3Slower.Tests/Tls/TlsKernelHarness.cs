@@ -28,8 +28,9 @@ internal sealed record RawRecord(ulong ConnId, long Bytes, int Tgid, int Tid, ui
 }
 
 /// <summary>
-/// Loads the real collector BPF object, attaches the syscall tracepoints and the TLS tracer, and collects every record
-/// of the shared <c>events</c> ring buffer. Root only.
+/// Loads the real collector BPF object, attaches the socket tracepoints and the TLS tracer, and collects every record
+/// of the shared <c>events</c> ring buffer. Every HTTP request is tracked (as <c>--all-http</c>) unless a test says
+/// otherwise. Root only.
 /// </summary>
 internal sealed class TlsKernelHarness : IDisposable
 {
@@ -46,6 +47,7 @@ internal sealed class TlsKernelHarness : IDisposable
         _bpf = BpfObject.Open();
         _bpf.SetMaxEntries("events", 4 << 20);
         _bpf.Load(debug: false);
+        SetAllHttp(true);
         _bpf.AttachTracepoints();
         Tracer = TlsTracer.Start(options, _bpf.Handle, Log);
         _callback = OnRecord;
@@ -66,6 +68,12 @@ internal sealed class TlsKernelHarness : IDisposable
     }
 
     public TlsTracer Tracer { get; }
+
+    /// <summary>
+    /// The kernel's S3-only filter: on (false) only connections whose first request is signed for S3 are tracked.
+    /// No process is excluded, not even this one: some tests run their client in the test process.
+    /// </summary>
+    public void SetAllHttp(bool all) => _bpf.Update(KernelConfig.MapName, 0u, new KernelConfig { AllHttp = all ? 1u : 0u });
 
     public StringWriter Log { get; } = new();
 

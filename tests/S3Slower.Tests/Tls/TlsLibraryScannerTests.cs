@@ -73,11 +73,13 @@ public sealed class TlsLibraryScannerTests : IDisposable
     }
 
     [Fact]
-    public void SystemScanFindsLibsslAndGnutlsOnly()
+    public void SystemScanFindsLibsslGnutlsAndTheDynamicLoaderOnly()
     {
         var targets = new TlsLibraryScanner().ScanSystem(LdSoCache.Read(), TlsLibraryScanner.DefaultLibraryDirectories);
 
-        Assert.Equal(2, targets.Count);
+        Assert.Equal(3, targets.Count);
+        var loader = Assert.Single(targets, t => t.Path.Contains("/ld-linux", StringComparison.Ordinal));
+        Assert.Equal(TlsFunction.LoaderState, Assert.Single(loader.Functions).Function);
         Assert.Contains(targets, t => t.Path.EndsWith("libssl.so.3", StringComparison.Ordinal) && t.Functions.Count == 5);
         Assert.Contains(targets, t => t.Path.EndsWith("libgnutls.so.30", StringComparison.Ordinal) && t.Functions.Count == 3);
     }
@@ -96,8 +98,9 @@ public sealed class TlsLibraryScannerTests : IDisposable
 
             var targets = new TlsLibraryScanner().ScanProcess(python.Id);
 
-            var libssl = Assert.Single(targets);
-            Assert.EndsWith("libssl.so.3", libssl.Path, StringComparison.Ordinal);
+            Assert.Equal(2, targets.Count);
+            Assert.Contains(targets, t => t.Path.Contains("/ld-linux", StringComparison.Ordinal));
+            var libssl = Assert.Single(targets, t => t.Path.EndsWith("libssl.so.3", StringComparison.Ordinal));
             Assert.Contains(libssl.Functions, f => f.Function == TlsFunction.SslReadEx);
         }
         finally
