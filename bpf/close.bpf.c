@@ -14,21 +14,20 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
  * A program that runs when another one is already running on the CPU is skipped by the kernel, so a connection that
  * starts (SYN_SENT) on a struct sock still in the map ends the stale entry too.
  */
-SEC("tracepoint/sock/inet_sock_set_state")
-int s3s_sock_state(struct trace_event_raw_inet_sock_set_state *ctx)
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(s3s_sock_state, const struct sock *sk, const int oldstate, const int newstate)
 {
-	int state = ctx->newstate;
-	if (state != TCP_FIN_WAIT1 && state != TCP_LAST_ACK && state != TCP_CLOSE && state != TCP_SYN_SENT)
+	if (newstate != TCP_FIN_WAIT1 && newstate != TCP_LAST_ACK && newstate != TCP_CLOSE && newstate != TCP_SYN_SENT)
 		return 0;
-	if (ctx->protocol != S3S_IPPROTO_TCP)
+	if (sk->sk_protocol != S3S_IPPROTO_TCP)
 		return 0;
-	struct s3s_conn_key key = { .kind = S3S_CONN_KEY_SOCK, .id = (__u64)ctx->skaddr };
+	struct s3s_conn_key key = { .kind = S3S_CONN_KEY_SOCK, .id = (__u64)sk };
 	struct s3s_conn *conn = bpf_map_lookup_elem(&conns, &key);
 	if (!conn)
 		return 0;
 	__u64 now = bpf_ktime_get_ns();
 	struct s3s_io io = { .enter_ns = now, .fd = S3S_NO_FD };
-	s3s_emit(&io, conn, S3S_KIND_CLOSE, 0, 0, 0, now);
+	s3s_emit_bare(&io, conn, S3S_KIND_CLOSE, 0, now);
 	bpf_map_delete_elem(&conns, &key);
 	return 0;
 }
@@ -52,6 +51,6 @@ int s3s_process_exit(void *ctx)
 	__u64 now = bpf_ktime_get_ns();
 	struct s3s_io io = { .enter_ns = now, .fd = S3S_NO_FD };
 	struct s3s_conn none = {};
-	s3s_emit(&io, &none, S3S_KIND_EXIT, 0, 0, 0, now);
+	s3s_emit_bare(&io, &none, S3S_KIND_EXIT, 0, now);
 	return 0;
 }

@@ -392,6 +392,36 @@ static __always_inline __u64 s3s_wakeup_flag(void)
 	return avail > size / 4 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
+static __always_inline void s3s_fill(struct s3s_record *rec, const struct s3s_io *st, const struct s3s_conn *conn,
+				     __u16 kind, __u16 flags, __s64 bytes, __u64 exit_ns)
+{
+	__u64 tid_tgid = bpf_get_current_pid_tgid();
+	rec->enter_ns = st->enter_ns;
+	rec->exit_ns = exit_ns;
+	rec->conn_id = conn->conn_id;
+	rec->bytes = bytes;
+	rec->tgid = tid_tgid >> 32;
+	rec->tid = (__u32)tid_tgid;
+	rec->fd = st->fd;
+	rec->kind = kind;
+	rec->flags = flags;
+	rec->peer = conn->peer;
+	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
+}
+
+/*
+ * Emits a record without data (close, end of stream, exit) from the stack, not the per-CPU scratch: the state-change
+ * program can run in softirq on top of a send program of the same CPU, which is still using the scratch.
+ */
+static __always_inline void s3s_emit_bare(const struct s3s_io *st, const struct s3s_conn *conn, __u16 kind,
+					  __u16 flags, __u64 exit_ns)
+{
+	struct s3s_record rec = {};
+	s3s_fill(&rec, st, conn, kind, flags, 0, exit_ns);
+	if (bpf_ringbuf_output(&events, &rec, sizeof(rec), s3s_wakeup_flag()))
+		s3s_count_lost();
+}
+
 /*
  * Emits one record; copies up to `copy` bytes from the first buffer of the syscall
  * (only the first iovec: heads are written in one piece by every client checked).
@@ -403,18 +433,7 @@ static __always_inline void s3s_emit(const struct s3s_io *st, const struct s3s_c
 	struct s3s_scratch *s = bpf_map_lookup_elem(&scratch, &zero);
 	if (!s)
 		return;
-	__u64 tid_tgid = bpf_get_current_pid_tgid();
-	s->rec.enter_ns = st->enter_ns;
-	s->rec.exit_ns = exit_ns;
-	s->rec.conn_id = conn->conn_id;
-	s->rec.bytes = bytes;
-	s->rec.tgid = tid_tgid >> 32;
-	s->rec.tid = (__u32)tid_tgid;
-	s->rec.fd = st->fd;
-	s->rec.kind = kind;
-	s->rec.flags = flags;
-	s->rec.peer = conn->peer;
-	bpf_get_current_comm(s->rec.comm, sizeof(s->rec.comm));
+	s3s_fill(&s->rec, st, conn, kind, flags, bytes, exit_ns);
 
 	__u32 copied = 0;
 	if (copy) {

@@ -2,26 +2,26 @@
 /* Receives: only on tracked connections; they time the response and copy its head. */
 #include "common.bpf.h"
 
-SEC("tracepoint/sock/sock_recv_length")
-int s3s_recv(struct trace_event_raw_sock_msg_length *ctx)
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(s3s_recv, struct sock *sk, int ret, int flags)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	/* Receives of processes without a traced connection stop here, before any hash lookup. */
 	if (!s3s_tgid_marked(tgid))
 		return 0;
 	/* A peek leaves the bytes for the read that follows; errors (EAGAIN) moved nothing. */
-	if (ctx->ret < 0 || (ctx->flags & S3S_MSG_PEEK) || !s3s_is_tcp(ctx->family, ctx->protocol))
+	if (ret < 0 || (flags & S3S_MSG_PEEK) || !s3s_is_tcp(sk->__sk_common.skc_family, sk->sk_protocol))
 		return 0;
-	struct s3s_conn_key key = { .kind = S3S_CONN_KEY_SOCK, .id = (__u64)ctx->sk };
+	struct s3s_conn_key key = { .kind = S3S_CONN_KEY_SOCK, .id = (__u64)sk };
 	struct s3s_conn *conn = bpf_map_lookup_elem(&conns, &key);
 	if (!conn || (conn->flags & S3S_CONN_TLS))
 		return 0;
 	__u64 now = bpf_ktime_get_ns();
 	struct s3s_io io = { .enter_ns = now };
 	s3s_syscall_io(&io, false);
-	__s64 got = ctx->ret;
+	__s64 got = ret;
 	if (got == 0) {
-		s3s_emit(&io, conn, S3S_KIND_EOF, 0, 0, 0, now);
+		s3s_emit_bare(&io, conn, S3S_KIND_EOF, 0, now);
 		return 0;
 	}
 	if (conn->phase != S3S_PHASE_RESP) {

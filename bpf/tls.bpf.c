@@ -161,7 +161,7 @@ static __always_inline void tls_on_read(struct s3s_tls_call *call, struct s3s_co
 		return;
 	struct s3s_io io = { .enter_ns = call->enter_ns, .buf = call->buf, .fd = S3S_NO_FD, .op = S3S_OP_BUF };
 	if (bytes == 0) {
-		s3s_emit(&io, conn, S3S_KIND_EOF, S3S_REC_TLS, 0, 0, now);
+		s3s_emit_bare(&io, conn, S3S_KIND_EOF, S3S_REC_TLS, now);
 		return;
 	}
 	if (conn->phase != S3S_PHASE_RESP) {
@@ -221,7 +221,7 @@ int BPF_KPROBE(s3s_tls_free, void *ssl)
 		return 0;
 	__u64 now = bpf_ktime_get_ns();
 	struct s3s_io io = { .enter_ns = now, .fd = S3S_NO_FD };
-	s3s_emit(&io, conn, S3S_KIND_CLOSE, S3S_REC_TLS, 0, 0, now);
+	s3s_emit_bare(&io, conn, S3S_KIND_CLOSE, S3S_REC_TLS, now);
 	bpf_map_delete_elem(&conns, &key);
 	return 0;
 }

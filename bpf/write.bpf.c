@@ -2,7 +2,8 @@
 /*
  * Sends: a TCP socket becomes tracked when a send starts with an HTTP method; its sends time the request.
  * Socket tracepoints, not syscall ones: any syscall tracepoint puts every syscall of every process on the slow path,
- * these fire only for socket I/O, so a process that never touches TCP pays nothing.
+ * these fire only for socket I/O, so a process that never touches TCP pays nothing. Attached as BTF raw tracepoints
+ * (tp_btf): no perf record is built per event, and the struct sock is read directly.
  */
 #include "common.bpf.h"
 #include "tls.h"
@@ -11,8 +12,8 @@
  * The first chunk of a TCP send: its time is when the request's first byte was handed to the kernel. A send that
  * blocks for buffer space ends much later (sock_send_length), and the upload phase must include that wait.
  */
-SEC("tracepoint/tcp/tcp_sendmsg_locked")
-int s3s_send_start(void *ctx)
+SEC("tp_btf/tcp_sendmsg_locked")
+int BPF_PROG(s3s_send_start, const struct sock *sk)
 {
 	if (!s3s_process_wanted(bpf_get_current_pid_tgid() >> 32))
 		return 0;
@@ -23,8 +24,8 @@ int s3s_send_start(void *ctx)
 	return 0;
 }
 
-SEC("tracepoint/sock/sock_send_length")
-int s3s_send(struct trace_event_raw_sock_msg_length *ctx)
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(s3s_send, struct sock *sock, int ret)
 {
 	__u64 now = bpf_ktime_get_ns();
 	struct s3s_send_start *start = bpf_task_storage_get(&send_start, bpf_get_current_task_btf(), 0, 0);
@@ -34,13 +35,13 @@ int s3s_send(struct trace_event_raw_sock_msg_length *ctx)
 			enter_ns = start->enter_ns;
 		start->enter_ns = 0;
 	}
-	if (ctx->ret <= 0 || !s3s_is_tcp(ctx->family, ctx->protocol))
+	if (ret <= 0 || !s3s_is_tcp(sock->__sk_common.skc_family, sock->sk_protocol))
 		return 0;
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32, tid = (__u32)id;
 	if (!s3s_process_wanted(tgid))
 		return 0;
-	__u64 sk = (__u64)ctx->sk;
+	__u64 sk = (__u64)sock;
 	/* Ciphertext sent inside SSL_write & co.: it tells the TLS stream its socket and is never a request. */
 	if (s3s_tls_sandwich(tid, sk))
 		return 0;
@@ -62,7 +63,7 @@ int s3s_send(struct trace_event_raw_sock_msg_length *ctx)
 		    !bpf_probe_read_user(&head, sizeof(head), (void *)base) && s3s_is_method(head))
 			flags |= S3S_REC_METHOD;
 		if (!conn) {
-			if (!(flags & S3S_REC_METHOD) || !s3s_request_wanted(base, len < (__u64)ctx->ret ? len : (__u64)ctx->ret))
+			if (!(flags & S3S_REC_METHOD) || !s3s_request_wanted(base, len < (__u64)ret ? len : (__u64)ret))
 				return 0;
 			flags |= S3S_REC_NEW_CONN;
 			struct s3s_conn fresh = { .conn_id = s3s_new_conn_id(), .phase = S3S_PHASE_REQ, .tgid = tgid };
@@ -82,7 +83,7 @@ int s3s_send(struct trace_event_raw_sock_msg_length *ctx)
 		}
 	}
 
-	__s64 sent = ctx->ret;
+	__s64 sent = ret;
 	__u64 copy = conn->req_seen < S3S_REQ_COPY_MAX ? S3S_REQ_COPY_MAX - conn->req_seen : 0;
 	if (copy > (__u64)sent)
 		copy = sent;

@@ -6,12 +6,16 @@ namespace S3Slower.Collector.Bpf;
 internal sealed unsafe class BpfObject : IDisposable
 {
     public const string ResourceName = "s3slower.bpf.o";
-    private const string TracepointPrefix = "tracepoint/";
+    /// <summary>Sections this class attaches: perf tracepoints and BTF raw tracepoints; uprobes have their own attacher.</summary>
+    private static readonly string[] s_attachedPrefixes = ["tracepoint/", "tp_btf/"];
 
-    /// <summary>Programs whose tracepoint only newer kernels have; without it the collector still traces, less exactly.</summary>
-    private static readonly Dictionary<string, string> s_optionalTracepoints = new(StringComparer.Ordinal)
+    /// <summary>
+    /// Programs whose tracepoint ("category/name" under tracefs) only newer kernels have: without it the collector
+    /// still traces, less exactly. They are not even loaded then (a tp_btf program needs its tracepoint at load).
+    /// </summary>
+    private static readonly Dictionary<string, (string Tracepoint, string Loss)> s_optionalPrograms = new(StringComparer.Ordinal)
     {
-        ["tracepoint/tcp/tcp_sendmsg_locked"] = "a send that waits for buffer space is timed from its end, not its start",
+        ["s3s_send_start"] = ("tcp/tcp_sendmsg_locked", "a send that waits for buffer space is timed from its end, not its start"),
     };
 
     private readonly List<nint> _links = [];
@@ -123,6 +127,16 @@ internal sealed unsafe class BpfObject : IDisposable
 
     public void Load(bool debug)
     {
+        for (nint prog = Libbpf.ObjectNextProgram(_object, 0); prog != 0; prog = Libbpf.ObjectNextProgram(_object, prog))
+        {
+            string name = Marshal.PtrToStringUTF8(Libbpf.ProgramName(prog)) ?? "";
+            if (s_optionalPrograms.TryGetValue(name, out var optional) && !BpfPreflight.TracepointExists(optional.Tracepoint))
+            {
+                _ = Libbpf.ProgramSetAutoload(prog, false);
+                Missing.Add($"{optional.Tracepoint.Replace('/', ':')} is missing: {optional.Loss}");
+            }
+        }
+
         int rc = Libbpf.ObjectLoad(_object);
         if (rc == 0)
         {
@@ -152,17 +166,12 @@ internal sealed unsafe class BpfObject : IDisposable
         for (nint prog = Libbpf.ObjectNextProgram(_object, 0); prog != 0; prog = Libbpf.ObjectNextProgram(_object, prog))
         {
             string section = Marshal.PtrToStringUTF8(Libbpf.ProgramSectionName(prog)) ?? "";
-            if (!section.StartsWith(TracepointPrefix, StringComparison.Ordinal))
+            if (!s_attachedPrefixes.Any(p => section.StartsWith(p, StringComparison.Ordinal)) || Libbpf.ProgramFd(prog) < 0)
             {
-                continue;
+                continue; // another attacher's, or not loaded (an optional tracepoint this kernel lacks)
             }
 
             string name = Marshal.PtrToStringUTF8(Libbpf.ProgramName(prog)) ?? "?";
-            if (s_optionalTracepoints.TryGetValue(section, out string? loss) && !BpfPreflight.TracepointExists(section[TracepointPrefix.Length..]))
-            {
-                Missing.Add($"{section[TracepointPrefix.Length..].Replace('/', ':')} is missing: {loss}");
-                continue;
-            }
 
             string? pinPath = pinDirectory is null ? null : BpfPins.LinkPath(pinDirectory, name);
             if (pinPath is not null && TryOpenPinnedLink(pinPath, name, section))

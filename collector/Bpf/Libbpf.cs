@@ -38,6 +38,9 @@ internal static unsafe partial class Libbpf
     [LibraryImport(Lib, EntryPoint = "bpf_program__fd")]
     public static partial int ProgramFd(nint program);
 
+    [LibraryImport(Lib, EntryPoint = "bpf_program__set_autoload")]
+    public static partial int ProgramSetAutoload(nint program, [MarshalAs(UnmanagedType.U1)] bool autoload);
+
     [LibraryImport(Lib, EntryPoint = "bpf_program__attach", SetLastError = true)]
     public static partial nint ProgramAttach(nint program);
 

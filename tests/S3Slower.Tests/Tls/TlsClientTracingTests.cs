@@ -28,31 +28,39 @@ public sealed class TlsClientTracingTests(TlsServerFixture server)
     {
         using var plain = new S3Slower.Tests.Tracing.TinyHttpServer();
         string plainUrl = $"http://127.0.0.1:{plain.Port}";
+        // curl under a name of its own: collector sessions of tests running in parallel trace "curl".
+        string directory = Directory.CreateTempSubdirectory("s3s-filter-").FullName;
+        string client = Path.Combine(directory, "s3sfilter");
+        File.Copy("/usr/bin/curl", client);
+        File.SetUnixFileMode(client, UnixFileMode.UserRead | UnixFileMode.UserExecute);
         server.Harness.SetAllHttp(false);
         try
         {
             // Unsigned, over TLS and plain: nothing leaves the kernel, not even the connection's first write.
-            int unsignedTls = TlsServerFixture.Run("curl", "-sSk", "-o", "/dev/null", server.Url("/bucket/unsigned"));
-            int unsignedPlain = TlsServerFixture.Run("curl", "-sS", "-o", "/dev/null", "-H", "X-Amzn-Trace-Id: Root=1", $"{plainUrl}/bucket/unsigned");
+            int unsignedTls = TlsServerFixture.Run(client, "-sSk", "-o", "/dev/null", server.Url("/bucket/unsigned"));
+            int unsignedPlain = TlsServerFixture.Run(client, "-sS", "-o", "/dev/null", "-H", "X-Amzn-Trace-Id: Root=1", $"{plainUrl}/bucket/unsigned");
             Assert.Empty(server.Harness.RecordsOf(unsignedTls));
             Assert.Empty(server.Harness.RecordsOf(unsignedPlain));
 
             // SigV4 header (lower-case name, as some SDKs send it), SigV2 header, presigned query: each tracked.
-            int sigV4 = TlsServerFixture.Run("curl", "-sSk", "-o", "/dev/null", "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", server.Url("/bucket/v4"));
-            int sigV2 = TlsServerFixture.Run("curl", "-sS", "-o", "/dev/null", "-H", "authorization: AWS AKIDEXAMPLE:c2lnbmF0dXJl", $"{plainUrl}/bucket/v2");
-            int presigned = TlsServerFixture.Run("curl", "-sS", "-o", "/dev/null", $"{plainUrl}/bucket/p?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=abc");
+            int sigV4 = TlsServerFixture.Run(client, "-sSk", "-o", "/dev/null", "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", server.Url("/bucket/v4"));
+            int sigV2 = TlsServerFixture.Run(client, "-sS", "-o", "/dev/null", "-H", "authorization: AWS AKIDEXAMPLE:c2lnbmF0dXJl", $"{plainUrl}/bucket/v2");
+            int presigned = TlsServerFixture.Run(client, "-sS", "-o", "/dev/null", $"{plainUrl}/bucket/p?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=abc");
             Assert.Contains(server.Harness.RecordsOf(sigV4), r => r.Kind == RawRecord.KindWrite && r.Text.StartsWith("GET /bucket/v4 ", StringComparison.Ordinal));
             Assert.Contains(server.Harness.RecordsOf(sigV2), r => r.Kind == RawRecord.KindWrite && r.Text.StartsWith("GET /bucket/v2 ", StringComparison.Ordinal));
             Assert.Contains(server.Harness.RecordsOf(presigned), r => r.Kind == RawRecord.KindRead && r.Text.StartsWith("HTTP/1.1 200", StringComparison.Ordinal));
+
+            server.Harness.SetAllHttp(true);
+
+            // --all-http: the same unsigned request is tracked.
+            int all = TlsServerFixture.Run(client, "-sS", "-o", "/dev/null", $"{plainUrl}/bucket/unsigned");
+            Assert.Contains(server.Harness.RecordsOf(all), r => r.Kind == RawRecord.KindWrite && r.Text.StartsWith("GET /bucket/unsigned ", StringComparison.Ordinal));
         }
         finally
         {
             server.Harness.SetAllHttp(true);
+            Directory.Delete(directory, recursive: true);
         }
-
-        // --all-http: the same unsigned request is tracked.
-        int all = TlsServerFixture.Run("curl", "-sS", "-o", "/dev/null", $"{plainUrl}/bucket/unsigned");
-        Assert.Contains(server.Harness.RecordsOf(all), r => r.Kind == RawRecord.KindWrite && r.Text.StartsWith("GET /bucket/unsigned ", StringComparison.Ordinal));
     }
 
     [Fact]
