@@ -66,6 +66,7 @@ struct s3s_io {
 /* When the send in progress on a thread began: set by the first tcp_sendmsg_locked of a call, taken at its end. */
 struct s3s_send_start {
 	__u64 enter_ns;
+	__u64 sk; /* the socket it began on: a start left by a kernel path that never reached sock_send_length is ignored */
 };
 
 struct {

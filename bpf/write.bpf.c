@@ -19,8 +19,10 @@ int BPF_PROG(s3s_send_start, const struct sock *sk)
 		return 0;
 	struct s3s_send_start *start = bpf_task_storage_get(&send_start, bpf_get_current_task_btf(), 0,
 							    BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (start && !start->enter_ns)
+	if (start && !start->enter_ns) {
 		start->enter_ns = bpf_ktime_get_ns();
+		start->sk = (__u64)sk;
+	}
 	return 0;
 }
 
@@ -31,7 +33,7 @@ int BPF_PROG(s3s_send, struct sock *sock, int ret)
 	struct s3s_send_start *start = bpf_task_storage_get(&send_start, bpf_get_current_task_btf(), 0, 0);
 	__u64 enter_ns = now;
 	if (start) {
-		if (start->enter_ns)
+		if (start->enter_ns && start->sk == (__u64)sock)
 			enter_ns = start->enter_ns;
 		start->enter_ns = 0;
 	}

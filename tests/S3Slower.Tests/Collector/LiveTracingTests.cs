@@ -88,6 +88,49 @@ public sealed class LiveTracingTests
     }
 
     [Fact]
+    public async Task AnUploadWhoseFirstWriteBlocksIsTimedFromTheStartOfThatWrite()
+    {
+        if (!IsRoot)
+        {
+            return;
+        }
+
+        // One write of head + 8 MiB body to a server that waits 300 ms before reading: the write blocks for buffer
+        // space. The request starts when that write starts (tcp_sendmsg_locked), not when it returns.
+        var sink = new CollectingSink();
+        using TracingSession session = TracingSession.Start(new TraceOptions { Comms = ["s3sblockedput"] }, sink, TextWriter.Null);
+        string script = "import socket,threading,time\n" +
+                        "open('/proc/self/comm','w').write('s3sblockedput')\n" +
+                        "srv=socket.socket();srv.bind(('127.0.0.1',0));srv.listen(1)\n" +
+                        "body=b'x'*(8<<20)\n" +
+                        "def serve():\n" +
+                        "  c,_=srv.accept();time.sleep(0.3);got=b''\n" +
+                        "  while b'\\r\\n\\r\\n' not in got: got+=c.recv(65536)\n" +
+                        "  n=len(got.split(b'\\r\\n\\r\\n',1)[1])\n" +
+                        "  while n<len(body): n+=len(c.recv(1<<20))\n" +
+                        "  c.sendall(b'HTTP/1.1 200 OK\\r\\nContent-Length: 0\\r\\n\\r\\n');time.sleep(0.5);c.close()\n" +
+                        "threading.Thread(target=serve,daemon=True).start()\n" +
+                        "cl=socket.create_connection(srv.getsockname())\n" +
+                        "req=b'PUT /bucket/blocked HTTP/1.1\\r\\nHost: x\\r\\nx-amz-content-sha256: UNSIGNED-PAYLOAD\\r\\nContent-Length: %d\\r\\n\\r\\n'%len(body)+body\n" +
+                        "t0=time.monotonic_ns();cl.sendall(req);t1=time.monotonic_ns()\n" +
+                        "cl.recv(4096);print(t1-t0,flush=True);time.sleep(0.2);cl.close()\n";
+        var start = new ProcessStartInfo("python3") { RedirectStandardOutput = true };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(script);
+        using Process client = Process.Start(start)!;
+        long clientWriteNs = long.Parse(await client.StandardOutput.ReadLineAsync() ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+        await client.WaitForExitAsync();
+        await WaitForAsync(() => !sink.Events.IsEmpty);
+
+        RequestEvent e = Assert.Single(sink.Events);
+        Assert.Equal("/bucket/blocked", e.Target);
+        Assert.Equal(8L << 20, e.RequestBodyBytes);
+        Assert.True(clientWriteNs > 250_000_000, $"the write did not block (took {clientWriteNs} ns): the test proves nothing");
+        long tracedUploadNs = e.RequestEndNs - e.RequestStartNs;
+        Assert.InRange(tracedUploadNs, clientWriteNs - Math.Max(clientWriteNs / 50, 1_000_000), clientWriteNs + 1_000_000);
+    }
+
+    [Fact]
     public async Task AClientThatExitsWhileAwaitingItsResponseIsReportedAtOnce()
     {
         if (!IsRoot)
