@@ -72,10 +72,7 @@ public sealed class LiveTracingTests
                         $"c=http.client.HTTPConnection('127.0.0.1',{server.Port})\n" +
                         "c.request('GET','/bucket/idle',headers={'x-amz-date':'20250101T000000Z'})\n" +
                         "r=c.getresponse();r.read();print('read',flush=True);time.sleep(4);c.close()\n";
-        var start = new ProcessStartInfo("python3") { RedirectStandardOutput = true };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(script);
-        using Process client = Process.Start(start)!;
+        using Process client = StartPython(script);
         Assert.Equal("read", await client.StandardOutput.ReadLineAsync());
         var sinceRead = Stopwatch.StartNew();
         await WaitForAsync(() => !sink.Events.IsEmpty);
@@ -114,10 +111,7 @@ public sealed class LiveTracingTests
                         "req=b'PUT /bucket/blocked HTTP/1.1\\r\\nHost: x\\r\\nx-amz-content-sha256: UNSIGNED-PAYLOAD\\r\\nContent-Length: %d\\r\\n\\r\\n'%len(body)+body\n" +
                         "t0=time.monotonic_ns();cl.sendall(req);t1=time.monotonic_ns()\n" +
                         "cl.recv(4096);print(t1-t0,flush=True);time.sleep(0.2);cl.close()\n";
-        var start = new ProcessStartInfo("python3") { RedirectStandardOutput = true };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(script);
-        using Process client = Process.Start(start)!;
+        using Process client = StartPython(script);
         long clientWriteNs = long.Parse(await client.StandardOutput.ReadLineAsync() ?? "0", System.Globalization.CultureInfo.InvariantCulture);
         await client.WaitForExitAsync();
         await WaitForAsync(() => !sink.Events.IsEmpty);
@@ -148,10 +142,7 @@ public sealed class LiveTracingTests
                         $"s=socket.create_connection(('127.0.0.1',{port}))\n" +
                         "s.sendall(b'GET /bucket/abandoned HTTP/1.1\\r\\nHost: x\\r\\nx-amz-date: 20250101T000000Z\\r\\n\\r\\n')\n" +
                         "os._exit(0)\n";
-        var start = new ProcessStartInfo("python3");
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(script);
-        using (Process client = Process.Start(start)!)
+        using (Process client = StartPython(script))
         {
             await client.WaitForExitAsync();
             Assert.Equal(0, client.ExitCode);
@@ -195,6 +186,14 @@ public sealed class LiveTracingTests
         // Other tests' curl requests may run meanwhile: only this test's targets are looked at.
         Assert.DoesNotContain(sink.Events, e => e.Target == "/pipe");
         Assert.Single(sink.Events, e => e.Target == "/socket");
+    }
+
+    private static Process StartPython(string script)
+    {
+        var start = new ProcessStartInfo("python3") { RedirectStandardOutput = true };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(script);
+        return Process.Start(start)!;
     }
 
     private static async Task RunCurlAsync(params string[] args)
