@@ -11,8 +11,9 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
  * The application closed the socket (FIN_WAIT1 or LAST_ACK, in its own context), or the connection ended otherwise
  * (CLOSE: a reset, an abort, the end of a closed socket's life, possibly in softirq): either way the tracked
  * connection ends here, and its entry goes before the kernel can hand the same struct sock to a new connection.
- * A program that runs when another one is already running on the CPU is skipped by the kernel, so a connection that
- * starts (SYN_SENT) on a struct sock still in the map ends the stale entry too.
+ * The kernel skips a program that fires while it is already running on the same CPU (a state change in softirq on
+ * top of one in process context), so a connection that starts (SYN_SENT) on a struct sock still in the map ends the
+ * stale entry too.
  */
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(s3s_sock_state, const struct sock *sk, const int oldstate, const int newstate)

@@ -8,8 +8,9 @@ namespace S3Slower.Collector.Tls;
 /// Attaches the TLS plaintext uprobes of a loaded BPF object to every OpenSSL/BoringSSL/GnuTLS file it can find, and
 /// keeps doing so for processes and libraries that appear later: the kernel reports each new executable, and each file
 /// not yet examined that a process mapped, once the process's dynamic loader has finished loading it (bpf/tls.bpf.c,
-/// ring buffer <c>tls_files</c>); this class scans that process's maps within milliseconds. Uprobes sit on inodes with pid -1, so a file attached once covers every
-/// process that maps it, now or later — the system libssl (which .NET dlopens lazily) needs no event at all.
+/// ring buffer <c>tls_files</c>); this class scans that process's maps within milliseconds. Uprobes sit on inodes with
+/// pid -1, so a file attached once covers every process that maps it, now or later — the system libssl (which .NET
+/// dlopens lazily) needs no event at all.
 /// </summary>
 public sealed class TlsTracer : IDisposable
 {
@@ -145,7 +146,7 @@ public sealed class TlsTracer : IDisposable
             throw new TlsSetupException($"--tls-lib {path}: {e.Message}", e);
         }
 
-        if (target is null)
+        if (target is null || !target.Functions.Any(f => TlsFunctions.CarriesPlaintext(f.Function)))
         {
             throw new TlsSetupException(
                 $"--tls-lib {path}: exports none of {string.Join(", ", TlsFunctions.Symbols.Where(s => !TlsFunctions.IsLoaderHook(TlsFunctions.BySymbol[s])))} (stripped, or not a TLS library)");

@@ -227,6 +227,9 @@ public sealed class TlsClientTracingTests(TlsServerFixture server)
         var e = Assert.Throws<TlsSetupException>(() => server.Harness.Tracer.AttachFile("/usr/bin/true"));
         Assert.Contains("exports none of", e.Message, StringComparison.Ordinal);
         Assert.Throws<TlsSetupException>(() => server.Harness.Tracer.AttachFile("/nonexistent/libssl.so.3"));
+        // The dynamic loader is a probe target of the watcher, not a TLS library.
+        var loader = Assert.Throws<TlsSetupException>(() => server.Harness.Tracer.AttachFile("/lib64/ld-linux-x86-64.so.2"));
+        Assert.DoesNotContain("_dl_debug_state", loader.Message, StringComparison.Ordinal);
     }
 
     private void AssertOneRequest(int pid, string requestLine, bool expectSocket, Func<RawRecord, bool>? include = null)
