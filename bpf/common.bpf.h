@@ -13,6 +13,7 @@
 #define S3S_AF_INET6 10
 #define S3S_IPPROTO_TCP 6
 #define S3S_MSG_PEEK 0x2
+#define S3S_RCV_SHUTDOWN 0x1 /* sk_shutdown bit: set with SEND_SHUTDOWN by close(2), alone by the peer's FIN */
 
 /*
  * Syscall numbers of the calls whose buffer a socket program can read from the task's saved user registers. The

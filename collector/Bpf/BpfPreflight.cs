@@ -8,7 +8,7 @@ internal static class BpfPreflight
     private const string DebugfsTracingPath = "/sys/kernel/debug/tracing";
 
     /// <summary>The socket tracepoints every request is timed with (Linux 6.3 added the first two).</summary>
-    private static readonly string[] s_requiredTracepoints = ["sock/sock_send_length", "sock/sock_recv_length", "sock/inet_sock_set_state"];
+    private static readonly string[] s_requiredTracepoints = ["sock/sock_send_length", "sock/sock_recv_length", "sock/inet_sock_set_state", "tcp/tcp_destroy_sock"];
 
     /// <summary>True when tracefs lists <paramref name="tracepoint"/> ("category/name").</summary>
     public static bool TracepointExists(string tracepoint) =>

@@ -125,6 +125,43 @@ public sealed class LiveTracingTests
     }
 
     [Fact]
+    public async Task AClientThatShutsDownItsSendingSideStillHasItsResponseTimed()
+    {
+        if (!IsRoot)
+        {
+            return;
+        }
+
+        // shutdown(SHUT_WR) after the request puts the socket in FIN_WAIT1 like close(2) does; only close ends it.
+        using var server = new TinyHttpServer();
+        var sink = new CollectingSink();
+        using TracingSession session = TracingSession.Start(new TraceOptions { Comms = ["s3shalfclose"] }, sink, TextWriter.Null);
+        string script = "import socket\n" +
+                        "open('/proc/self/comm','w').write('s3shalfclose')\n" +
+                        $"s=socket.create_connection(('127.0.0.1',{server.Port}))\n" +
+                        "s.sendall(b'GET /bucket/half HTTP/1.1\\r\\nHost: x\\r\\nx-amz-date: 20250101T000000Z\\r\\n\\r\\n')\n" +
+                        "s.shutdown(socket.SHUT_WR)\n" +
+                        "got=b''\n" +
+                        "while True:\n" +
+                        "  b=s.recv(65536)\n" +
+                        "  if not b: break\n" +
+                        "  got+=b\n" +
+                        "print(len(got),flush=True);s.close()\n";
+        using (Process client = StartPython(script))
+        {
+            Assert.NotEqual("0", await client.StandardOutput.ReadLineAsync());
+            await client.WaitForExitAsync();
+        }
+
+        await WaitForAsync(() => !sink.Events.IsEmpty);
+        RequestEvent e = Assert.Single(sink.Events);
+        Assert.Equal("/bucket/half", e.Target);
+        Assert.Equal(200, e.Status);
+        Assert.Equal(TinyHttpServer.Body.Length, e.ResponseBodyBytes);
+        Assert.False(e.Flags.HasFlag(RequestFlags.Incomplete), e.Flags.ToString());
+    }
+
+    [Fact]
     public async Task AClientThatExitsWhileAwaitingItsResponseIsReportedAtOnce()
     {
         if (!IsRoot)
