@@ -30,8 +30,9 @@ public sealed class TlsLibraryScanner
     public static bool IsSharedTlsLibraryName(ReadOnlySpan<char> fileName) =>
         fileName.StartsWith("libssl.so", StringComparison.Ordinal) || fileName.StartsWith("libgnutls.so", StringComparison.Ordinal);
 
-    /// <summary>True for glibc's dynamic loader (ld-linux-x86-64.so.2, ld-linux-aarch64.so.1).</summary>
-    public static bool IsLoaderName(ReadOnlySpan<char> fileName) => fileName.StartsWith("ld-linux", StringComparison.Ordinal);
+    /// <summary>True for the dynamic loaders of glibc (ld-linux-x86-64.so.2) and musl (ld-musl-x86_64.so.1, Alpine images).</summary>
+    public static bool IsLoaderName(ReadOnlySpan<char> fileName) =>
+        fileName.StartsWith("ld-linux", StringComparison.Ordinal) || fileName.StartsWith("ld-musl", StringComparison.Ordinal);
 
     /// <summary>Files that are known not to hold TLS functions; skipping them keeps a full /proc scan cheap.</summary>
     public static bool IsUninteresting(ReadOnlySpan<char> path) =>

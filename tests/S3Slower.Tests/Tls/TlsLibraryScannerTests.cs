@@ -84,6 +84,15 @@ public sealed class TlsLibraryScannerTests : IDisposable
         Assert.Contains(targets, t => t.Path.EndsWith("libgnutls.so.30", StringComparison.Ordinal) && t.Functions.Count == 3);
     }
 
+    [Theory]
+    [InlineData("ld-linux-x86-64.so.2", true)]
+    [InlineData("ld-linux-aarch64.so.1", true)]
+    [InlineData("ld-musl-x86_64.so.1", true)]
+    [InlineData("libssl.so.3", false)]
+    [InlineData("ld.so.cache", false)]
+    public void DynamicLoadersAreKnownByName(string fileName, bool loader) =>
+        Assert.Equal(loader, TlsLibraryScanner.IsLoaderName(fileName));
+
     [Fact]
     public void RunningPythonProcessShowsItsLibssl()
     {
