@@ -53,17 +53,18 @@ internal sealed class UprobeAttacher : IDisposable
                 continue;
             }
 
-            if (TlsFunctions.EndsStream(function.Function) || TlsFunctions.IsLoaderHook(function.Function))
+            // SSL_free, gnutls_deinit and the loader's hook need no return probe.
+            nint entryOnly = TlsFunctions.IsLoaderHook(function.Function) ? _loaded : TlsFunctions.EndsStream(function.Function) ? _free : 0;
+            if (entryOnly != 0)
             {
-                var program = TlsFunctions.IsLoaderHook(function.Function) ? _loaded : _free;
-                var free = AttachOrReuse(program, target, function, retProbe: false, out var freeError);
-                if (free == 0)
+                var link = AttachOrReuse(entryOnly, target, function, retProbe: false, out var linkError);
+                if (link == 0)
                 {
-                    errors.Add($"{target.Path}: {TlsFunctions.SymbolOf(function.Function)} probe: {freeError}");
+                    errors.Add($"{target.Path}: {TlsFunctions.SymbolOf(function.Function)} probe: {linkError}");
                     continue;
                 }
 
-                _links.Add(free);
+                _links.Add(link);
                 attached.Add(function.Function);
                 continue;
             }
