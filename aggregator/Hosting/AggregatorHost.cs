@@ -91,7 +91,7 @@ public static class AggregatorHost
             var ingest = new IngestService(
                 new IngestOptions(config.SocketPath, allowedGid), channel.Writer,
                 sp.GetRequiredService<SelfMetrics>(), sp.GetRequiredService<ILogger<IngestService>>(),
-                new ScrubbingClassifier(sp.GetRequiredService<S3Classifier>(), sp.GetRequiredService<ILogger<EventProcessor>>()));
+                sp.GetRequiredService<EventProcessor>());
             if (config.Drivers.HasFlag(OutputDrivers.Jsonl))
             {
                 RecoverSequences(ingest, config, sp.GetRequiredService<ILogger<IngestService>>());

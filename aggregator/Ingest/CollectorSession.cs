@@ -25,13 +25,13 @@ internal sealed class CollectorSession
     private readonly EventBatchDecoder _decoder = new();
     private readonly Channel<ulong> _acks = Channel.CreateUnbounded<ulong>(new UnboundedChannelOptions { SingleReader = true });
 
-    private readonly ScrubbingClassifier? _classifier;
+    private readonly EventProcessor? _processor;
 
     public CollectorSession(
         Socket socket, PeerCredentials peer, ChannelWriter<IngestBatch> output, CollectorRegistry registry, SelfMetrics metrics, ILogger logger,
-        ScrubbingClassifier? classifier = null)
+        EventProcessor? processor = null)
     {
-        _classifier = classifier;
+        _processor = processor;
         _socket = socket;
         _peer = peer;
         _output = output;
@@ -135,6 +135,13 @@ internal sealed class CollectorSession
         {
             switch (FrameCodec.ReadType(frame, out var body))
             {
+                case FrameType.Events when _processor is { WritesLog: false } processor:
+                    AcceptCounted(hello, body.Span, processor.Recorder);
+
+                    // A busy collector's frames are always ready, so the reads above complete without ever giving the
+                    // thread back; yield through the global queue so a /metrics scrape is not starved on a small host.
+                    await Task.Yield();
+                    break;
                 case FrameType.Events:
                     await AcceptBatchAsync(hello, _decoder.Decode(body.Span), cancellationToken);
                     break;
@@ -147,20 +154,22 @@ internal sealed class CollectorSession
         }
     }
 
+    /// <summary>Without an operations log a batch is stored once it is counted: count it here and acknowledge it.</summary>
+    private void AcceptCounted(Hello hello, ReadOnlySpan<byte> body, BatchRecorder recorder)
+    {
+        var header = _decoder.Validate(body);
+        int skip = Admit(hello, header.FirstSequence, header.Count);
+        if (skip < header.Count)
+        {
+            recorder.Record(hello, _decoder, body, header, skip);
+        }
+
+        _acks.Writer.TryWrite(header.FirstSequence + (ulong)header.Count);
+    }
+
     private async Task AcceptBatchAsync(Hello hello, EventBatch batch, CancellationToken cancellationToken)
     {
-        int count = batch.Events.Count;
-        if (count == 0 || count > ProtocolConstants.MaxEventsPerBatch)
-        {
-            throw new ProtocolException(ProtocolViolation.Limit, $"batch of {count} events is outside 1..{ProtocolConstants.MaxEventsPerBatch}");
-        }
-
-        if (batch.FirstSequence > ulong.MaxValue - (ulong)count)
-        {
-            throw new ProtocolException("batch sequence numbers overflow");
-        }
-
-        for (int i = 0; i < count; i++)
+        for (int i = 0; i < batch.Events.Count; i++)
         {
             if (batch.Events[i] is null)
             {
@@ -168,13 +177,8 @@ internal sealed class CollectorSession
             }
         }
 
-        _metrics.EventsReceived(count);
-        int skip = _registry.Admit(hello.CollectorId, batch.FirstSequence, count);
-        if (skip > 0)
-        {
-            _metrics.DuplicatesDropped(skip);
-        }
-
+        int count = batch.Events.Count;
+        int skip = Admit(hello, batch.FirstSequence, count);
         if (skip == count)
         {
             // Already stored: acknowledge again so the collector can release its spool.
@@ -183,11 +187,34 @@ internal sealed class CollectorSession
         }
 
         IReadOnlyList<RequestEvent> events = skip == 0 ? batch.Events : batch.Events.Skip(skip).ToArray();
-        var requests = _classifier?.ClassifyAll(events);
-        var ingest = new IngestBatch(hello, batch.FirstSequence + (ulong)skip, events, requests, next => _acks.Writer.TryWrite(next));
+        var ingest = new IngestBatch(hello, batch.FirstSequence + (ulong)skip, events, next => _acks.Writer.TryWrite(next));
+        _processor?.Recorder.Record(ingest);
 
         // Waiting here when the aggregation loop is behind pushes back on the collector, whose spool absorbs it.
         await _output.WriteAsync(ingest, cancellationToken);
+    }
+
+    /// <summary>Checks a batch's size and numbering and returns how many of its events were already stored.</summary>
+    private int Admit(Hello hello, ulong firstSequence, int count)
+    {
+        if (count == 0 || count > ProtocolConstants.MaxEventsPerBatch)
+        {
+            throw new ProtocolException(ProtocolViolation.Limit, $"batch of {count} events is outside 1..{ProtocolConstants.MaxEventsPerBatch}");
+        }
+
+        if (firstSequence > ulong.MaxValue - (ulong)count)
+        {
+            throw new ProtocolException("batch sequence numbers overflow");
+        }
+
+        _metrics.EventsReceived(count);
+        int skip = _registry.Admit(hello.CollectorId, firstSequence, count);
+        if (skip > 0)
+        {
+            _metrics.DuplicatesDropped(skip);
+        }
+
+        return skip;
     }
 
     private async Task WriteAcksAsync(CancellationToken cancellationToken)

@@ -5,8 +5,9 @@ namespace S3Slower.Aggregator.Ingest;
 
 /// <summary>
 /// Events of one collector, in sequence order, handed from a connection to the aggregation loop.
-/// The loop calls <see cref="MarkStored"/> once the batch is durable in the operations log (or counted, when no
-/// log is written), which lets the connection acknowledge it to the collector.
+/// It is counted (<see cref="Processing.BatchRecorder"/>) when it arrives; <see cref="MarkStored"/> follows once the
+/// batch is durable in the operations log (or at once, when no log is written), which lets the connection acknowledge
+/// it to the collector.
 /// </summary>
 public sealed class IngestBatch
 {
@@ -39,10 +40,27 @@ public sealed class IngestBatch
     public IReadOnlyList<RequestEvent> Events { get; }
 
     /// <summary>What each event was classified as by the connection, or null when the loop classifies.</summary>
-    public IReadOnlyList<S3Request>? Requests { get; }
+    public IReadOnlyList<S3Request>? Requests { get; private set; }
+
+    /// <summary>True once statistics and metrics hold the batch; it must not be counted twice.</summary>
+    public bool Recorded { get; private set; }
 
     /// <summary>Sequence number of the event at <paramref name="index"/>.</summary>
     public ulong SequenceAt(int index) => FirstSequence + (ulong)index;
+
+    /// <summary>Keeps the classification of the events (one per event, same order) and returns it.</summary>
+    public IReadOnlyList<S3Request> AttachRequests(IReadOnlyList<S3Request> requests)
+    {
+        if (requests.Count != Events.Count)
+        {
+            throw new ArgumentException("one classification per event", nameof(requests));
+        }
+
+        Requests = requests;
+        return requests;
+    }
+
+    public void MarkRecorded() => Recorded = true;
 
     public void MarkStored() => _onStored?.Invoke(FirstSequence + (ulong)Events.Count);
 }

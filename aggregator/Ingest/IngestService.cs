@@ -17,12 +17,15 @@ public sealed partial class IngestService
     private readonly PeerPolicy _policy;
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private readonly ScrubbingClassifier? _classifier;
+    private readonly EventProcessor? _processor;
 
-    /// <summary>With a classifier, connections classify their batches in parallel, off the aggregation loop.</summary>
-    public IngestService(IngestOptions options, ChannelWriter<IngestBatch> output, SelfMetrics metrics, ILogger logger, ScrubbingClassifier? classifier = null)
+    /// <summary>
+    /// With a processor, connections count their batches themselves, in parallel (its <see cref="EventProcessor.Recorder"/>),
+    /// and hand them to <paramref name="output"/> only when the operations log needs them; without, every batch goes there.
+    /// </summary>
+    public IngestService(IngestOptions options, ChannelWriter<IngestBatch> output, SelfMetrics metrics, ILogger logger, EventProcessor? processor = null)
     {
-        _classifier = classifier;
+        _processor = processor;
         _options = options;
         _output = output;
         _metrics = metrics;
@@ -99,7 +102,7 @@ public sealed partial class IngestService
 
         try
         {
-            await new CollectorSession(client, peer, _output, _registry, _metrics, _logger, _classifier).RunAsync(cancellationToken);
+            await new CollectorSession(client, peer, _output, _registry, _metrics, _logger, _processor).RunAsync(cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -9,7 +9,8 @@ namespace S3Slower.Aggregator.Metrics;
 /// Labelled children are resolved once per series and cached, since <c>WithLabels</c> locks and hashes on each call.
 /// Cardinality guard: a series whose process has exited (no /proc entry) and that saw nothing for <c>pidTtl</c> is
 /// removed; past <c>maxSeries</c> new series fold into one <c>_other</c> series per host, operation and method, counted
-/// by <c>s3slower_series_overflow_total</c>. Called from the aggregation loop only (one writer).
+/// by <c>s3slower_series_overflow_total</c>. One writer at a time: callers hold the recording lock
+/// (<see cref="Processing.BatchRecorder"/>).
 /// </summary>
 public sealed class RequestMetrics
 {
@@ -47,6 +48,9 @@ public sealed class RequestMetrics
         _pidTtl = pidTtl;
         _processAlive = processAlive ?? (pid => Directory.Exists($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}"));
         var f = Prometheus.Metrics.WithCustomRegistry(registry);
+
+        // The default exemplar provider reads Activity.Current on every observation; these requests have no trace context.
+        f.ExemplarBehavior = ExemplarBehavior.NoExemplars();
         _requests = f.CreateCounter("s3slower_requests_total", "S3 requests completed.", Labels);
         _errors = f.CreateCounter("s3slower_request_errors_total", "S3 requests answered with HTTP 4xx or 5xx.", Labels);
         _requestBytes = f.CreateCounter("s3slower_request_bytes_total", "Request body bytes sent to S3.", Labels);
@@ -70,15 +74,23 @@ public sealed class RequestMetrics
     /// <summary>Labelled series of their own (not counting the _other ones).</summary>
     public int SeriesCount => _ownSeries;
 
+    /// <summary>Bumped whenever series are removed, so a caller that keeps <see cref="Series"/> references drops them.</summary>
+    public int Generation { get; private set; }
+
     public void Record(string hostname, string comm, int pid, string operation, string method, int status,
-        string? errorCode, bool isPart, long requestBytes, long responseBytes, in RequestTiming timing, DateTime now)
+        string? errorCode, bool isPart, long requestBytes, long responseBytes, in RequestTiming timing, DateTime now) =>
+        Record(SeriesFor(hostname, comm, pid, operation, method), operation, status, errorCode, isPart, requestBytes, responseBytes, timing, now);
+
+    /// <summary>The series of these labels, created (or the overflow series) on first use; valid until <see cref="Generation"/> changes.</summary>
+    internal Series SeriesFor(string hostname, string comm, int pid, string operation, string method)
     {
         var key = new SeriesKey(hostname, comm, operation, method, pid);
-        if (!_cache.TryGetValue(key, out var s))
-        {
-            s = Resolve(key);
-        }
+        return _cache.TryGetValue(key, out var s) ? s : Resolve(key);
+    }
 
+    internal void Record(Series s, string operation, int status, string? errorCode, bool isPart,
+        long requestBytes, long responseBytes, in RequestTiming timing, DateTime now)
+    {
         s.LastSeen = now;
         if (s.Overflow)
         {
@@ -131,6 +143,7 @@ public sealed class RequestMetrics
             return 0;
         }
 
+        Generation++;
         int removed = 0;
         foreach (var key in gone)
         {
@@ -241,9 +254,10 @@ public sealed class RequestMetrics
 
     private readonly record struct PhaseKey(string Hostname, string Comm, string Operation, string Method);
 
-    private sealed record PhaseSeries(Histogram.Child Upload, Histogram.Child ServerWait, Histogram.Child Download);
+    internal sealed record PhaseSeries(Histogram.Child Upload, Histogram.Child ServerWait, Histogram.Child Download);
 
-    private sealed record Series(
+    /// <summary>The Prometheus children of one label set.</summary>
+    internal sealed record Series(
         Counter.Child Requests, Counter.Child Errors, Counter.Child RequestBytes, Counter.Child ResponseBytes,
         Counter.Child Partial, Histogram.Child Duration, Histogram.Child Ttfb, PhaseSeries Phases)
     {

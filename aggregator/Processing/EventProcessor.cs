@@ -11,8 +11,9 @@ using S3Slower.Shared.Protocol;
 namespace S3Slower.Aggregator.Processing;
 
 /// <summary>
-/// Turns each batch into statistics, metrics, screen rows and JSONL records, then acknowledges it. Runs on the single
-/// aggregation loop: nothing here is shared with another writer.
+/// Writes each batch's JSONL records, in arrival order, then acknowledges it. Runs on the single aggregation loop.
+/// Statistics, metrics and screen rows are the <see cref="Recorder"/>'s: connections count their batches on arrival,
+/// and a batch that reaches this loop uncounted (a test, a caller without a recorder) is counted here first.
 /// </summary>
 /// <remarks>
 /// Acknowledgement and a failing disk. <see cref="IngestBatch.MarkStored"/> tells the collector it may forget the
@@ -30,18 +31,13 @@ public sealed class EventProcessor : IDisposable
     private static readonly byte[] NewLine = "\n"u8.ToArray();
 
     private readonly ProcessingOptions _options;
-    private readonly ScrubbingClassifier _classifier;
-    private readonly StatsStore _stats;
-    private readonly RequestMetrics _metrics;
     private readonly SelfMetrics _self;
-    private readonly ScreenTable? _screen;
     private readonly OperationsLog? _log;
     private readonly KeyRedactor _redactor;
     private readonly ILogger _logger;
     private readonly Queue<PendingBatch> _pending = new();
     private readonly ArrayBufferWriter<byte> _render = new(64 * 1024);
     private readonly Utf8JsonWriter _json;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _collectors = new(StringComparer.Ordinal);
     private long _pendingBytes;
 
     public EventProcessor(
@@ -49,45 +45,42 @@ public sealed class EventProcessor : IDisposable
         ScreenTable? screen, OperationsLog? log, ILogger logger)
     {
         _options = options;
-        _classifier = new ScrubbingClassifier(classifier, logger);
-        _stats = stats;
-        _metrics = metrics;
+        Recorder = new BatchRecorder(options, new ScrubbingClassifier(classifier, logger), stats, metrics, screen);
         _self = self;
-        _screen = screen;
         _log = options.WriteLog ? log : null;
         _redactor = new KeyRedactor(options.Redaction);
         _logger = logger;
         _json = new Utf8JsonWriter(_render, new JsonWriterOptions { SkipValidation = true });
     }
 
-    public long EventsProcessed { get; private set; }
+    /// <summary>Counts batches into statistics and metrics; shared with the connections.</summary>
+    public BatchRecorder Recorder { get; }
+
+    /// <summary>True when batches need this loop after they are counted (the operations log); otherwise the connection acknowledges them itself.</summary>
+    public bool WritesLog => _log is not null;
+
+    public long EventsProcessed => Recorder.EventsRecorded;
 
     public int PendingBatches => _pending.Count;
 
     /// <summary>Collector ids seen in this run (for the report metadata); safe to read from any thread.</summary>
-    public IReadOnlyList<string> Collectors => [.. _collectors.Keys.Order(StringComparer.Ordinal)];
+    public IReadOnlyList<string> Collectors => Recorder.Collectors;
 
     public void Process(IngestBatch batch)
     {
-        _collectors.TryAdd(batch.Collector.CollectorId, 0);
-        var now = DateTime.UtcNow;
-        _render.ResetWrittenCount();
-        var events = batch.Events;
-        var requests = batch.Requests;
-        lock (_stats.Lock)
-        {
-            for (int i = 0; i < events.Count; i++)
-            {
-                var e = events[i];
-                ProcessEvent(batch.Collector, batch.SequenceAt(i), e, requests is null ? _classifier.Classify(e) : requests[i], now);
-            }
-        }
-
-        EventsProcessed += events.Count;
+        Recorder.Record(batch);
         if (_log is null)
         {
             batch.MarkStored();
             return;
+        }
+
+        _render.ResetWrittenCount();
+        var events = batch.Events;
+        var requests = batch.Requests!;
+        for (int i = 0; i < events.Count; i++)
+        {
+            Render(batch.Collector, batch.SequenceAt(i), events[i], requests[i]);
         }
 
         if (_pending.Count == 0 && _log.TryAppend(_render.WrittenSpan))
@@ -146,34 +139,23 @@ public sealed class EventProcessor : IDisposable
     }
 
     /// <summary>Periodic housekeeping from the loop: expire series of exited processes.</summary>
-    public void Tick(DateTime now) => _metrics.ExpireExitedProcesses(now);
+    public void Tick(DateTime now) => Recorder.Tick(now);
 
     public void Dispose() => _json.Dispose();
 
-    private void ProcessEvent(Hello collector, ulong seq, RequestEvent e, S3Request request, DateTime now)
+    private void Render(Hello collector, ulong seq, RequestEvent e, S3Request request)
     {
         var timing = RequestTiming.From(e);
-        string hostname = collector.Hostname;
-        var key = new StatsKey(hostname, e.Comm, request.Operation, e.Method, StatsKey.ClassOf(e.Status), _options.BucketLabels ? request.Bucket : null);
-        _stats.Record(key, e.Status, e.RequestBodyBytes, e.ResponseBodyBytes, timing);
-        _metrics.Record(hostname, e.Comm, e.Pid, request.Operation, e.Method, e.Status, e.ErrorCode, request.PartNumber is not null,
-            e.RequestBodyBytes, e.ResponseBodyBytes, timing, now);
-
         if (timing.TotalNs < _options.MinLatencyNs)
         {
             return;
         }
 
-        _screen?.Add(e.Comm, e.Pid, request.Operation, request.Operation.StartsWith("UploadPart", StringComparison.Ordinal) ? request.PartNumber : null,
-            e.Status, e.RequestBodyBytes, e.ResponseBodyBytes, timing.TotalNs);
-        if (_log is not null)
-        {
-            var record = ToRecord(collector, seq, e, request, timing);
-            _json.Reset();
-            OperationRecordWriter.Write(_json, record);
-            _json.Flush();
-            _render.Write(NewLine);
-        }
+        var record = ToRecord(collector, seq, e, request, timing);
+        _json.Reset();
+        OperationRecordWriter.Write(_json, record);
+        _json.Flush();
+        _render.Write(NewLine);
     }
 
     internal OperationRecord ToRecord(Hello collector, ulong seq, RequestEvent e, S3Request request, in RequestTiming t) => new()

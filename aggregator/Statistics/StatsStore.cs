@@ -20,14 +20,24 @@ public sealed class StatsStore
     public long OverflowedRequests { get; private set; }
 
     /// <summary>Call with <see cref="Lock"/> held.</summary>
-    public void Record(in StatsKey key, int status, long requestBytes, long responseBytes, in RequestTiming timing)
+    public void Record(in StatsKey key, int status, long requestBytes, long responseBytes, in RequestTiming timing) =>
+        GroupFor(key, out _).Record(status, requestBytes, responseBytes, timing);
+
+    /// <summary>
+    /// The group that counts requests of <paramref name="key"/>, created on first use, or the overflow group (then
+    /// <paramref name="overflowed"/>, and the request is counted in <see cref="OverflowedRequests"/>). Call with
+    /// <see cref="Lock"/> held.
+    /// </summary>
+    public OperationStats GroupFor(in StatsKey key, out bool overflowed)
     {
+        overflowed = false;
         if (!_groups.TryGetValue(key, out var stats))
         {
             var target = key;
             if (_groups.Count >= MaxKeys)
             {
                 OverflowedRequests++;
+                overflowed = true;
                 target = new StatsKey(key.Hostname, OverflowComm, key.Operation, OverflowComm, OverflowComm, null);
             }
 
@@ -38,7 +48,7 @@ public sealed class StatsStore
             }
         }
 
-        stats.Record(status, requestBytes, responseBytes, timing);
+        return stats;
     }
 
     /// <summary>A copy of the groups, sorted by host, comm, operation; taken under the lock.</summary>

@@ -7,15 +7,83 @@ namespace S3Slower.Shared.Protocol;
 /// Elements beyond the known keys are skipped, missing trailing ones keep their defaults, as the serializer does;
 /// anything else that is not a well-formed batch is a <see cref="ProtocolException"/>. One instance per connection.
 /// </summary>
+/// <remarks>
+/// Two ways to read a batch: <see cref="Decode"/> builds every event at once (the operations log keeps them), while
+/// <see cref="Validate"/> checks the whole batch without allocating and <see cref="ReadEvents"/> then builds a few
+/// events at a time, so a consumer that counts and forgets them never holds thousands of events across a garbage
+/// collection (which would copy them into an older generation) and still rejects a bad batch before counting any of it.
+/// </remarks>
 public sealed class EventBatchDecoder
 {
     private const int EventFields = 21;
 
+    // Names that repeat (comm, method, host, error code, header names) and values that vary more (peers, header values
+    // such as copy sources) live in separate caches, so the varying ones cannot evict the few hot names; downstream keys
+    // its tables by the identity of those name instances.
     private readonly Utf8StringCache _strings = new();
+    private readonly Utf8StringCache _values = new();
+
+    // Header names seen in the event being validated (duplicates are an error); reused.
+    private readonly Dictionary<string, string> _seenHeaders = new(StringComparer.Ordinal);
 
     public EventBatch Decode(ReadOnlySpan<byte> body)
     {
         var reader = new MessagePackSpanReader(body);
+        var (firstSequence, count, fields) = ReadHeader(ref reader);
+        var events = new RequestEvent[count];
+        for (int i = 0; i < count; i++)
+        {
+            events[i] = ReadEvent(ref reader, materialize: true)!;
+        }
+
+        ReadTrailer(ref reader, fields);
+        return new EventBatch(firstSequence, events);
+    }
+
+    /// <summary>Checks a whole batch as <see cref="Decode"/> would, building nothing; read its events with <see cref="ReadEvents"/>.</summary>
+    public EventBatchHeader Validate(ReadOnlySpan<byte> body)
+    {
+        var reader = new MessagePackSpanReader(body);
+        var (firstSequence, count, fields) = ReadHeader(ref reader);
+        int eventsOffset = reader.Position;
+        for (int i = 0; i < count; i++)
+        {
+            ReadEvent(ref reader, materialize: false);
+        }
+
+        ReadTrailer(ref reader, fields);
+        return new EventBatchHeader(firstSequence, count, eventsOffset);
+    }
+
+    /// <summary>
+    /// Builds the next <c>destination.Length</c> events of a batch that passed <see cref="Validate"/>, starting at
+    /// <paramref name="offset"/> (<see cref="EventBatchHeader.EventsOffset"/> for the first) and moving it past them.
+    /// </summary>
+    public void ReadEvents(ReadOnlySpan<byte> body, ref int offset, Span<RequestEvent> destination)
+    {
+        var reader = new MessagePackSpanReader(body, offset);
+        for (int i = 0; i < destination.Length; i++)
+        {
+            destination[i] = ReadEvent(ref reader, materialize: true)!;
+        }
+
+        offset = reader.Position;
+    }
+
+    /// <summary>Moves <paramref name="offset"/> past <paramref name="count"/> events of a validated batch without building them.</summary>
+    public void SkipEvents(ReadOnlySpan<byte> body, ref int offset, int count)
+    {
+        var reader = new MessagePackSpanReader(body, offset);
+        for (int i = 0; i < count; i++)
+        {
+            reader.Skip();
+        }
+
+        offset = reader.Position;
+    }
+
+    private static (ulong FirstSequence, int Count, int Fields) ReadHeader(ref MessagePackSpanReader reader)
+    {
         if (reader.TryReadNil())
         {
             throw new ProtocolException("EventBatch body is nil");
@@ -39,12 +107,11 @@ public sealed class EventBatchDecoder
             throw new ProtocolException(ProtocolViolation.Limit, $"batch of {count} events is outside 1..{ProtocolConstants.MaxEventsPerBatch}");
         }
 
-        var events = new RequestEvent[count];
-        for (int i = 0; i < count; i++)
-        {
-            events[i] = ReadEvent(ref reader);
-        }
+        return (firstSequence, count, fields);
+    }
 
+    private static void ReadTrailer(ref MessagePackSpanReader reader, int fields)
+    {
         for (int i = 2; i < fields; i++)
         {
             reader.Skip();
@@ -54,11 +121,11 @@ public sealed class EventBatchDecoder
         {
             throw new ProtocolException($"{reader.Remaining} trailing bytes after EventBatch");
         }
-
-        return new EventBatch(firstSequence, events);
     }
 
-    private RequestEvent ReadEvent(ref MessagePackSpanReader reader)
+    // With materialize false the same checks run but nothing is built (names still come from the cache, which
+    // allocates only on a miss) and the result is null.
+    private RequestEvent? ReadEvent(ref MessagePackSpanReader reader, bool materialize)
     {
         if (reader.TryReadNil())
         {
@@ -86,21 +153,26 @@ public sealed class EventBatchDecoder
                 case 5: responseBytes = reader.ReadInt64(); break;
                 case 6: pid = reader.ReadInt32(); break;
                 case 7: tid = reader.ReadInt32(); break;
-                case 8: comm = Required(ref reader, "Comm", cached: true); break;
-                case 9: method = Required(ref reader, "Method", cached: true); break;
-                case 10: target = Required(ref reader, "Target", cached: false); break;
-                case 11: host = Required(ref reader, "Host", cached: true); break;
+                case 8: comm = Required(ref reader, "Comm", cached: true, materialize); break;
+                case 9: method = Required(ref reader, "Method", cached: true, materialize); break;
+                case 10: target = Required(ref reader, "Target", cached: false, materialize); break;
+                case 11: host = Required(ref reader, "Host", cached: true, materialize); break;
                 case 12: status = reader.ReadInt32(); break;
-                case 13: requestId = reader.ReadNullableString(); break;
-                case 14: amzId2 = reader.ReadNullableString(); break;
-                case 15: errorCode = Cached(ref reader); break;
+                case 13: requestId = Uncached(ref reader, materialize); break;
+                case 14: amzId2 = Uncached(ref reader, materialize); break;
+                case 15: errorCode = Cached(ref reader, _strings, materialize); break;
                 case 16: tls = reader.ReadBoolean(); break;
                 case 17: connectionId = reader.ReadUInt64(); break;
-                case 18: peer = Cached(ref reader); break;
+                case 18: peer = Cached(ref reader, _values, materialize); break;
                 case 19: flags = (RequestFlags)reader.ReadInt32(); break;
-                case 20: headers = ReadHeaders(ref reader); break;
+                case 20: headers = ReadHeaders(ref reader, materialize); break;
                 default: reader.Skip(); break;
             }
+        }
+
+        if (!materialize)
+        {
+            return null;
         }
 
         return new RequestEvent
@@ -130,7 +202,7 @@ public sealed class EventBatchDecoder
     }
 
     // The serializer would store nil in these non-nullable fields and let the aggregator trip over it later; refuse it here.
-    private string Required(ref MessagePackSpanReader reader, string field, bool cached)
+    private string Required(ref MessagePackSpanReader reader, string field, bool cached, bool materialize)
     {
         if (reader.TryReadNil())
         {
@@ -138,12 +210,32 @@ public sealed class EventBatchDecoder
         }
 
         var bytes = reader.ReadStringBytes();
-        return cached ? _strings.Get(bytes) : System.Text.Encoding.UTF8.GetString(bytes);
+        return !materialize ? "" : cached ? _strings.Get(bytes) : System.Text.Encoding.UTF8.GetString(bytes);
     }
 
-    private string? Cached(ref MessagePackSpanReader reader) => reader.TryReadNil() ? null : _strings.Get(reader.ReadStringBytes());
+    private static string? Uncached(ref MessagePackSpanReader reader, bool materialize)
+    {
+        if (reader.TryReadNil())
+        {
+            return null;
+        }
 
-    private Dictionary<string, string>? ReadHeaders(ref MessagePackSpanReader reader)
+        var bytes = reader.ReadStringBytes();
+        return materialize ? System.Text.Encoding.UTF8.GetString(bytes) : null;
+    }
+
+    private static string? Cached(ref MessagePackSpanReader reader, Utf8StringCache cache, bool materialize)
+    {
+        if (reader.TryReadNil())
+        {
+            return null;
+        }
+
+        var bytes = reader.ReadStringBytes();
+        return materialize ? cache.Get(bytes) : null;
+    }
+
+    private Dictionary<string, string>? ReadHeaders(ref MessagePackSpanReader reader, bool materialize)
     {
         if (reader.TryReadNil())
         {
@@ -151,7 +243,8 @@ public sealed class EventBatchDecoder
         }
 
         int count = reader.ReadMapHeader();
-        var headers = new Dictionary<string, string>(count, StringComparer.Ordinal);
+        var headers = materialize ? new Dictionary<string, string>(count, StringComparer.Ordinal) : _seenHeaders;
+        headers.Clear();
         for (int i = 0; i < count; i++)
         {
             if (reader.NextIsNil)
@@ -160,13 +253,13 @@ public sealed class EventBatchDecoder
             }
 
             string name = _strings.Get(reader.ReadStringBytes());
-            string? value = reader.TryReadNil() ? null : _strings.Get(reader.ReadStringBytes());
+            string? value = Cached(ref reader, _values, materialize);
             if (!headers.TryAdd(name, value!))
             {
                 throw new ProtocolException($"RequestEvent.Headers repeats {name}");
             }
         }
 
-        return headers;
+        return materialize ? headers : null;
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace S3Slower.Shared.Protocol;
@@ -15,16 +16,20 @@ internal ref struct MessagePackSpanReader
     private readonly ReadOnlySpan<byte> _buffer;
     private int _position;
 
-    public MessagePackSpanReader(ReadOnlySpan<byte> buffer)
+    public MessagePackSpanReader(ReadOnlySpan<byte> buffer, int position = 0)
     {
         _buffer = buffer;
-        _position = 0;
+        _position = position;
     }
 
     public readonly int Remaining => _buffer.Length - _position;
 
+    /// <summary>Bytes read so far: where a reader created later over the same buffer resumes.</summary>
+    public readonly int Position => _position;
+
     public readonly bool NextIsNil => _position < _buffer.Length && _buffer[_position] == Nil;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryReadNil()
     {
         if (NextIsNil)
@@ -75,6 +80,7 @@ internal ref struct MessagePackSpanReader
         };
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public long ReadInt64()
     {
         byte code = ReadByte();
@@ -94,16 +100,17 @@ internal ref struct MessagePackSpanReader
             case 0xcd: return (long)ReadBigEndian(2);
             case 0xce: return (long)ReadBigEndian(4);
             case 0xcf:
-                ulong u = ReadBigEndian(8);
+                ulong u = ReadUInt64BigEndian();
                 return u <= long.MaxValue ? (long)u : throw new ProtocolException($"integer {u} does not fit a 64-bit signed field");
             case 0xd0: return (sbyte)ReadBigEndian(1);
             case 0xd1: return (short)ReadBigEndian(2);
             case 0xd2: return (int)ReadBigEndian(4);
-            case 0xd3: return (long)ReadBigEndian(8);
+            case 0xd3: return (long)ReadUInt64BigEndian();
             default: throw Unexpected(code, "integer");
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int ReadInt32()
     {
         long value = ReadInt64();
@@ -116,7 +123,7 @@ internal ref struct MessagePackSpanReader
         if (code == 0xcf)
         {
             _position++;
-            return ReadBigEndian(8);
+            return ReadUInt64BigEndian();
         }
 
         long value = ReadInt64();
@@ -124,6 +131,7 @@ internal ref struct MessagePackSpanReader
     }
 
     /// <summary>The UTF-8 bytes of a string (not nil).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ReadOnlySpan<byte> ReadStringBytes()
     {
         byte code = ReadByte();
@@ -188,6 +196,7 @@ internal ref struct MessagePackSpanReader
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private byte ReadByte()
     {
         if (_position >= _buffer.Length)
@@ -196,6 +205,19 @@ internal ref struct MessagePackSpanReader
         }
 
         return _buffer[_position++];
+    }
+
+    // Timestamps and ids are 8-byte integers: one bounds check and one load, not the size switch.
+    private ulong ReadUInt64BigEndian()
+    {
+        if (Remaining < sizeof(ulong))
+        {
+            throw Truncated();
+        }
+
+        ulong value = BinaryPrimitives.ReadUInt64BigEndian(_buffer.Slice(_position, sizeof(ulong)));
+        _position += sizeof(ulong);
+        return value;
     }
 
     private long ReadSize(int size) => (long)ReadBigEndian(size);
@@ -214,6 +236,7 @@ internal ref struct MessagePackSpanReader
 
     private ReadOnlySpan<byte> Take(ulong length) => Take((long)Math.Min(length, (ulong)int.MaxValue));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ReadOnlySpan<byte> Take(long length)
     {
         if (length > Remaining)

@@ -113,6 +113,45 @@ public sealed class AggregatorProcessTests
     }
 
     [Fact]
+    public async Task WithoutALogBatchesAreCountedOnArrivalOnceAndABadBatchNotAtAll()
+    {
+        // No jsonl driver: connections count batches themselves, chunk by chunk, and acknowledge them at once.
+        await using var agg = await AggregatorProcess.StartAsync("-d", "prometheus,json");
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{agg.Port}") };
+
+        await using (var a = await AggregatorTestCollector.ConnectAsync(agg.SocketPath, "collector-a"))
+        {
+            await a.SendAsync(Events(1000, 0));
+
+            // A resend that overlaps what is stored (a collector that restarted before its last ack): only the new half counts.
+            await a.SendAsync(Events(1000, 500), firstSequence: 500);
+            Assert.Equal(1500UL, a.NextSequence);
+        }
+
+        await using (var bad = await AggregatorTestCollector.ConnectAsync(agg.SocketPath, "collector-bad"))
+        {
+            // Valid events, then one whose comm is nil: the whole batch is refused, none of its events counted.
+            var events = Events(600, 0);
+            events[599] = events[599] with { Comm = null! };
+            Assert.True(await bad.SendAndExpectCloseAsync(FrameCodec.Encode(FrameType.Events, new EventBatch(0, events))));
+        }
+
+        string metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        Assert.Equal(1500, SumOf(metrics, "s3slower_requests_total{"));
+        Assert.Equal(150, SumOf(metrics, "s3slower_request_errors_total{"));
+        Assert.Equal(1, SumOf(metrics, "s3slower_ipc_frames_rejected_total{"));
+        Assert.Contains("s3slower_events_received_total 2000", metrics, StringComparison.Ordinal);
+        var (exit, output) = await Promtool.CheckMetricsAsync(metrics);
+        Assert.True(exit == 0, output);
+
+        agg.Signal(SigTerm);
+        Assert.Equal(0, await agg.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        using var report = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(agg.Directory, "aggregated.json")));
+        Assert.Equal(1500, report.RootElement.GetProperty("overall").GetProperty("count").GetInt64());
+        Assert.False(File.Exists(Path.Combine(agg.Directory, "operations.jsonl")));
+    }
+
+    [Fact]
     public async Task NotifiesSystemdReadyWatchdogAndStopping()
     {
         string dir = Directory.CreateTempSubdirectory("s3slower-notify-").FullName;

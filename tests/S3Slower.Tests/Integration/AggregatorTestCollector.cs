@@ -36,10 +36,13 @@ internal sealed class AggregatorTestCollector : IAsyncDisposable
         return c;
     }
 
-    /// <summary>Sends one batch and waits until the aggregator acknowledges all of it.</summary>
-    public async Task SendAsync(IReadOnlyList<RequestEvent> events)
+    /// <summary>
+    /// Sends one batch numbered from <paramref name="firstSequence"/> (by default where the last one ended; lower resends
+    /// events the aggregator has) and waits until the aggregator acknowledges all of it.
+    /// </summary>
+    public async Task SendAsync(IReadOnlyList<RequestEvent> events, ulong? firstSequence = null)
     {
-        ulong first = NextSequence;
+        ulong first = firstSequence ?? NextSequence;
         await _stream.WriteAsync(FrameCodec.Encode(FrameType.Events, new EventBatch(first, events)));
         NextSequence = first + (ulong)events.Count;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -51,6 +54,21 @@ internal sealed class AggregatorTestCollector : IAsyncDisposable
                 Assert.Equal(NextSequence, ack.NextSequence);
                 return;
             }
+        }
+    }
+
+    /// <summary>Sends a frame as given and returns true when the aggregator then closes the connection.</summary>
+    public async Task<bool> SendAndExpectCloseAsync(byte[] frame)
+    {
+        await _stream.WriteAsync(frame);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            return await _reader.ReadAsync(timeout.Token) is null;
+        }
+        catch (IOException)
+        {
+            return true;
         }
     }
 

@@ -121,33 +121,6 @@ public sealed class EventBatchDecoderTests
         }
     }
 
-    [Fact]
-    public void RandomCorruptionNeverEscapesAsAnotherException()
-    {
-        byte[] valid = MessagePackSerializer.Serialize(new EventBatch(3, [Full, Minimal, Full]), FrameCodec.Options);
-        var random = new Random(12345);
-        int rejected = 0;
-        for (int round = 0; round < 20_000; round++)
-        {
-            byte[] body = (byte[])valid.Clone();
-            for (int flips = random.Next(1, 4); flips > 0; flips--)
-            {
-                body[random.Next(body.Length)] = (byte)random.Next(256);
-            }
-
-            try
-            {
-                _ = new EventBatchDecoder().Decode(body);
-            }
-            catch (ProtocolException)
-            {
-                rejected++;
-            }
-        }
-
-        Assert.True(rejected > 1000, $"only {rejected} corruptions rejected");
-    }
-
     [Theory]
     [InlineData(new byte[] { 0xc0 })]                                     // nil body
     [InlineData(new byte[] { 0x91, 0x00 })]                               // one field
@@ -166,6 +139,76 @@ public sealed class EventBatchDecoderTests
     public void HostileBodiesAreProtocolExceptions(byte[] body)
     {
         Assert.Throws<ProtocolException>(() => new EventBatchDecoder().Decode(body));
+        Assert.Throws<ProtocolException>(() => new EventBatchDecoder().Validate(body));
+    }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void ValidatedBatchesReadInChunksAreTheDecodedOnes(int size)
+    {
+        var events = Enumerable.Range(0, size)
+            .Select(i => i % 2 == 0 ? Full with { Pid = i, Target = "/b/k" + i } : Minimal with { Status = 200 + i })
+            .ToArray();
+        byte[] body = MessagePackSerializer.Serialize(new EventBatch(77, events), FrameCodec.Options);
+        var decoder = new EventBatchDecoder();
+
+        var header = decoder.Validate(body);
+        Assert.Equal(77UL, header.FirstSequence);
+        Assert.Equal(size, header.Count);
+
+        // Skip the first event, then read the rest three at a time, as a recorder that resumes after a duplicate would.
+        int offset = header.EventsOffset;
+        decoder.SkipEvents(body, ref offset, 1);
+        var chunk = new RequestEvent[3];
+        for (int next = 1; next < size; next += chunk.Length)
+        {
+            int n = Math.Min(chunk.Length, size - next);
+            decoder.ReadEvents(body, ref offset, chunk.AsSpan(0, n));
+            for (int i = 0; i < n; i++)
+            {
+                AssertSame(events[next + i], chunk[i]);
+            }
+        }
+
+        Assert.Equal(body.Length, offset);
+    }
+
+    [Fact]
+    public void RandomCorruptionIsAProtocolExceptionAndValidateRejectsExactlyWhatDecodeRejects()
+    {
+        // Any other exception escapes and fails the test. The recorder counts a validated batch chunk by chunk: a batch
+        // that Validate passes must never fail half-way.
+        byte[] valid = MessagePackSerializer.Serialize(new EventBatch(3, [Full, Minimal, Full]), FrameCodec.Options);
+        var random = new Random(54321);
+        int rejected = 0;
+        for (int round = 0; round < 20_000; round++)
+        {
+            byte[] body = (byte[])valid.Clone();
+            for (int flips = random.Next(1, 4); flips > 0; flips--)
+            {
+                body[random.Next(body.Length)] = (byte)random.Next(256);
+            }
+
+            bool decodes = Throws(() => new EventBatchDecoder().Decode(body));
+            bool validates = Throws(() => new EventBatchDecoder().Validate(body));
+            Assert.True(decodes == validates, $"round {round}: Decode {(decodes ? "threw" : "passed")}, Validate {(validates ? "threw" : "passed")}");
+            rejected += decodes ? 1 : 0;
+        }
+
+        Assert.True(rejected > 1000, $"only {rejected} corruptions rejected");
+
+        static bool Throws(Action action)
+        {
+            try
+            {
+                action();
+                return false;
+            }
+            catch (ProtocolException)
+            {
+                return true;
+            }
+        }
     }
 
     [Fact]
@@ -219,6 +262,7 @@ public sealed class EventBatchDecoderTests
         writer.Flush();
 
         Assert.Throws<ProtocolException>(() => new EventBatchDecoder().Decode(buffer.WrittenSpan));
+        Assert.Throws<ProtocolException>(() => new EventBatchDecoder().Validate(buffer.WrittenSpan));
     }
 
     private static void AssertSame(RequestEvent expected, RequestEvent actual)
