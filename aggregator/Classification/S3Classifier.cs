@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace S3Slower.Aggregator.Classification;
 
 /// <summary>
@@ -15,7 +17,12 @@ public sealed class S3Classifier
     private const string WriteGetObjectResponsePath = "/WriteGetObjectResponse";
     private const string WriteGetObjectResponseRule = "POST /WriteGetObjectResponse @s3-object-lambda";
 
+    // Slots of a small cache of parsed Host headers, keyed by the string instance: the decoder hands the same instance
+    // for every request of a host, so the suffix matching runs once per host, not once per request.
+    private const int HostCacheSlots = 256;
+
     private readonly string[] _endpointSuffixes;
+    private readonly HostEntry?[] _hosts = new HostEntry?[HostCacheSlots];
 
     /// <param name="endpointSuffixes">
     /// Hosts of S3-compatible services that accept virtual-hosted-style requests, e.g. <c>minio.local:9000</c>
@@ -28,7 +35,12 @@ public sealed class S3Classifier
             : [.. endpointSuffixes.Select(s => s.Trim().TrimStart('.')).Where(s => s.Length > 0)];
     }
 
-    public S3Request Classify(string method, string target, string? host, IReadOnlyDictionary<string, string>? headers)
+    /// <summary>
+    /// Classifies one request. Without <see cref="S3RequestParts.Key"/> (or <see cref="S3RequestParts.Bucket"/>) in
+    /// <c>parts</c> the result's Key (Bucket) is null, which saves decoding them when only the operation is counted.
+    /// </summary>
+    public S3Request Classify(string method, string target, string? host, IReadOnlyDictionary<string, string>? headers,
+        S3RequestParts parts = S3RequestParts.All)
     {
         ArgumentNullException.ThrowIfNull(method);
         ArgumentNullException.ThrowIfNull(target);
@@ -60,7 +72,7 @@ public sealed class S3Classifier
         ReadOnlySpan<char> path = question < 0 ? rest : rest[..question];
         QueryFacts query = QueryFacts.Parse(question < 0 ? [] : rest[(question + 1)..]);
 
-        HostFacts hostFacts = HostFacts.Parse(endpoint, _endpointSuffixes);
+        HostFacts hostFacts = ParseHost(endpoint);
         if (hostFacts.Kind == EndpointKind.NotS3)
         {
             return UnknownRequest(endpoint, "host is an AWS endpoint of another API than S3");
@@ -77,12 +89,14 @@ public sealed class S3Classifier
             return UnknownRequest(endpoint, query.Problem);
         }
 
-        if (!TrySplitPath(path, hostFacts.Bucket, out string? bucket, out string? key))
+        if (!TrySplitPath(path, hostFacts.Bucket is not null, out var rawBucket, out var rawKey, out RequestLevel level))
         {
             return UnknownRequest(endpoint, "empty bucket name in path");
         }
 
-        RequestLevel level = bucket is null ? RequestLevel.Service : key is null ? RequestLevel.Bucket : RequestLevel.Object;
+        string? bucket = level == RequestLevel.Service || (parts & S3RequestParts.Bucket) == 0 ? null
+            : hostFacts.Bucket ?? KeyDecoder.Decode(rawBucket);
+        string? key = level != RequestLevel.Object || (parts & S3RequestParts.Key) == 0 ? null : KeyDecoder.Decode(rawKey);
         RequestSignal signals = query.Signals | HeaderSignals(headers) | HostSignals(hostFacts.Kind);
         ClassificationRule? rule = RuleTable.Match(verb, level, query.SubResource, signals);
         if (rule is null)
@@ -132,41 +146,59 @@ public sealed class S3Classifier
 
     /// <summary>
     /// Path-style requests carry the bucket as the first segment; virtual-hosted ones carry it in the host and the
-    /// whole path is the key. An empty key (<c>/bucket/</c>) addresses the bucket.
+    /// whole path is the key. An empty key (<c>/bucket/</c>) addresses the bucket. Returns the raw (still encoded) parts.
     /// </summary>
-    private static bool TrySplitPath(ReadOnlySpan<char> path, string? hostBucket, out string? bucket, out string? key)
+    private static bool TrySplitPath(
+        ReadOnlySpan<char> path, bool bucketInHost, out ReadOnlySpan<char> rawBucket, out ReadOnlySpan<char> rawKey, out RequestLevel level)
     {
         ReadOnlySpan<char> afterSlash = path[1..];
-        ReadOnlySpan<char> rawKey;
-        if (hostBucket is not null)
+        rawBucket = [];
+        if (bucketInHost)
         {
-            bucket = hostBucket;
             rawKey = afterSlash;
         }
         else if (afterSlash.IsEmpty)
         {
-            bucket = null;
-            key = null;
+            rawKey = [];
+            level = RequestLevel.Service;
             return true;
         }
         else
         {
             int slash = afterSlash.IndexOf('/');
-            ReadOnlySpan<char> rawBucket = slash < 0 ? afterSlash : afterSlash[..slash];
+            rawBucket = slash < 0 ? afterSlash : afterSlash[..slash];
             rawKey = slash < 0 ? [] : afterSlash[(slash + 1)..];
             if (rawBucket.IsEmpty)
             {
-                bucket = null;
-                key = null;
+                level = RequestLevel.Service;
                 return false;
             }
-
-            bucket = KeyDecoder.Decode(rawBucket);
         }
 
-        key = rawKey.IsEmpty ? null : KeyDecoder.Decode(rawKey);
+        level = rawKey.IsEmpty ? RequestLevel.Bucket : RequestLevel.Object;
         return true;
     }
+
+    private HostFacts ParseHost(string? host)
+    {
+        if (host is null)
+        {
+            return HostFacts.Parse(host, _endpointSuffixes);
+        }
+
+        ref HostEntry? slot = ref _hosts[RuntimeHelpers.GetHashCode(host) & (HostCacheSlots - 1)];
+        var entry = Volatile.Read(ref slot);
+        if (entry is null || !ReferenceEquals(entry.Host, host))
+        {
+            // Entries are immutable and replaced whole, so threads racing on a slot each see a consistent one.
+            entry = new HostEntry(host, HostFacts.Parse(host, _endpointSuffixes));
+            Volatile.Write(ref slot, entry);
+        }
+
+        return entry.Facts;
+    }
+
+    private sealed record HostEntry(string Host, HostFacts Facts);
 
     private static RequestSignal HeaderSignals(IReadOnlyDictionary<string, string>? headers)
     {

@@ -26,6 +26,7 @@ internal sealed class CollectorSession
     private readonly Channel<ulong> _acks = Channel.CreateUnbounded<ulong>(new UnboundedChannelOptions { SingleReader = true });
 
     private readonly EventProcessor? _processor;
+    private RecorderShard? _shard;
 
     public CollectorSession(
         Socket socket, PeerCredentials peer, ChannelWriter<IngestBatch> output, CollectorRegistry registry, SelfMetrics metrics, ILogger logger,
@@ -58,6 +59,7 @@ internal sealed class CollectorSession
             _logger.LogInformation("collector {Id} connected from {Host} ({Peer}), resuming at sequence {Next}",
                 hello.CollectorId, hello.Hostname, _peer, _registry.NextSequence(hello.CollectorId));
             ackWriter = WriteAcksAsync(cancellationToken);
+            _shard = _processor?.Recorder.OpenShard();
             await ReadFramesAsync(reader, hello, cancellationToken);
         }
         catch (ProtocolException ex)
@@ -78,6 +80,11 @@ internal sealed class CollectorSession
             if (ackWriter is not null)
             {
                 await ackWriter.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+
+            if (_shard is not null)
+            {
+                _processor!.Recorder.CloseShard(_shard);
             }
 
             if (hello is not null)
@@ -135,8 +142,8 @@ internal sealed class CollectorSession
         {
             switch (FrameCodec.ReadType(frame, out var body))
             {
-                case FrameType.Events when _processor is { WritesLog: false } processor:
-                    AcceptCounted(hello, body.Span, processor.Recorder);
+                case FrameType.Events when _processor is { WritesLog: false } processor && _shard is not null:
+                    AcceptCounted(hello, body.Span, processor.Recorder, _shard);
 
                     // A busy collector's frames are always ready, so the reads above complete without ever giving the
                     // thread back; yield through the global queue so a /metrics scrape is not starved on a small host.
@@ -155,13 +162,13 @@ internal sealed class CollectorSession
     }
 
     /// <summary>Without an operations log a batch is stored once it is counted: count it here and acknowledge it.</summary>
-    private void AcceptCounted(Hello hello, ReadOnlySpan<byte> body, BatchRecorder recorder)
+    private void AcceptCounted(Hello hello, ReadOnlySpan<byte> body, BatchRecorder recorder, RecorderShard shard)
     {
         var header = _decoder.Validate(body);
         int skip = Admit(hello, header.FirstSequence, header.Count);
         if (skip < header.Count)
         {
-            recorder.Record(hello, _decoder, body, header, skip);
+            recorder.Record(shard, hello, _decoder, body, header, skip);
         }
 
         _acks.Writer.TryWrite(header.FirstSequence + (ulong)header.Count);
@@ -188,7 +195,7 @@ internal sealed class CollectorSession
 
         IReadOnlyList<RequestEvent> events = skip == 0 ? batch.Events : batch.Events.Skip(skip).ToArray();
         var ingest = new IngestBatch(hello, batch.FirstSequence + (ulong)skip, events, next => _acks.Writer.TryWrite(next));
-        _processor?.Recorder.Record(ingest);
+        _processor?.Recorder.Record(ingest, _shard);
 
         // Waiting here when the aggregation loop is behind pushes back on the collector, whose spool absorbs it.
         await _output.WriteAsync(ingest, cancellationToken);

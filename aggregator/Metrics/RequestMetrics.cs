@@ -9,8 +9,8 @@ namespace S3Slower.Aggregator.Metrics;
 /// Labelled children are resolved once per series and cached, since <c>WithLabels</c> locks and hashes on each call.
 /// Cardinality guard: a series whose process has exited (no /proc entry) and that saw nothing for <c>pidTtl</c> is
 /// removed; past <c>maxSeries</c> new series fold into one <c>_other</c> series per host, operation and method, counted
-/// by <c>s3slower_series_overflow_total</c>. One writer at a time: callers hold the recording lock
-/// (<see cref="Processing.BatchRecorder"/>).
+/// by <c>s3slower_series_overflow_total</c>. Thread-safe: the collector connections record through
+/// <see cref="SeriesDelta"/>s of their own, applied here before every scrape (<see cref="BeforeScrape"/>).
 /// </summary>
 public sealed class RequestMetrics
 {
@@ -41,12 +41,17 @@ public sealed class RequestMetrics
     private readonly int _maxSeries;
     private readonly TimeSpan _pidTtl;
     private readonly Func<int, bool> _processAlive;
+    private readonly Prometheus.CollectorRegistry _registry;
+
+    // Guards the caches, the series count and every change to which series exist.
+    private readonly Lock _sync = new();
 
     public RequestMetrics(CollectorRegistry registry, int maxSeries, TimeSpan pidTtl, Func<int, bool>? processAlive = null)
     {
         _maxSeries = maxSeries;
         _pidTtl = pidTtl;
         _processAlive = processAlive ?? (pid => Directory.Exists($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}"));
+        _registry = registry;
         var f = Prometheus.Metrics.WithCustomRegistry(registry);
 
         // The default exemplar provider reads Activity.Current on every observation; these requests have no trace context.
@@ -75,20 +80,81 @@ public sealed class RequestMetrics
     public int SeriesCount => _ownSeries;
 
     /// <summary>Bumped whenever series are removed, so a caller that keeps <see cref="Series"/> references drops them.</summary>
-    public int Generation { get; private set; }
+    public int Generation => Volatile.Read(ref _generation);
+
+    private int _generation;
+
+    /// <summary>Runs <paramref name="apply"/> before every collection of the registry, to apply pending deltas.</summary>
+    public void BeforeScrape(Action apply) => _registry.AddBeforeCollectCallback(apply);
 
     public void Record(string hostname, string comm, int pid, string operation, string method, int status,
-        string? errorCode, bool isPart, long requestBytes, long responseBytes, in RequestTiming timing, DateTime now) =>
-        Record(SeriesFor(hostname, comm, pid, operation, method), operation, status, errorCode, isPart, requestBytes, responseBytes, timing, now);
+        string? errorCode, bool isPart, long requestBytes, long responseBytes, in RequestTiming timing, DateTime now)
+    {
+        lock (_sync)
+        {
+            Record(SeriesFor(hostname, comm, pid, operation, method), operation, status, errorCode, isPart, requestBytes, responseBytes, timing, now);
+        }
+    }
 
     /// <summary>The series of these labels, created (or the overflow series) on first use; valid until <see cref="Generation"/> changes.</summary>
     internal Series SeriesFor(string hostname, string comm, int pid, string operation, string method)
     {
         var key = new SeriesKey(hostname, comm, operation, method, pid);
-        return _cache.TryGetValue(key, out var s) ? s : Resolve(key);
+        lock (_sync)
+        {
+            return _cache.TryGetValue(key, out var s) ? s : Resolve(key);
+        }
     }
 
-    internal void Record(Series s, string operation, int status, string? errorCode, bool isPart,
+    /// <summary>
+    /// Adds what a writer gathered to the exported series and clears it. A series that expired meanwhile is created
+    /// again: these requests happened, and the process they came from is known to have existed.
+    /// </summary>
+    internal void Apply(SeriesDelta delta, DateTime now)
+    {
+        if (delta.Requests == 0)
+        {
+            return;
+        }
+
+        lock (_sync)
+        {
+            var s = delta.Series;
+            if (s.Removed)
+            {
+                s = _cache.TryGetValue(s.Key, out var current) ? current : Resolve(s.Key);
+                delta.Series = s;
+            }
+
+            s.LastSeen = now;
+            if (s.Overflow)
+            {
+                _overflow.Inc(delta.Requests);
+            }
+
+            s.Requests.Inc(delta.Requests);
+            s.Errors.Inc(delta.Errors);
+            s.Partial.Inc(delta.Partial);
+            s.RequestBytes.Inc(delta.RequestBytes);
+            s.ResponseBytes.Inc(delta.ResponseBytes);
+            if (delta.ErrorCodes is { Count: > 0 } codes)
+            {
+                foreach (var ((code, status), count) in codes)
+                {
+                    S3Error(s.Key.Operation, code, status).Inc(count);
+                }
+            }
+
+            delta.Duration.ApplyTo(s.Duration);
+            delta.Ttfb.ApplyTo(s.Ttfb);
+            delta.Upload.ApplyTo(s.Phases.Upload);
+            delta.ServerWait.ApplyTo(s.Phases.ServerWait);
+            delta.Download.ApplyTo(s.Phases.Download);
+            delta.ClearCounts();
+        }
+    }
+
+    private void Record(Series s, string operation, int status, string? errorCode, bool isPart,
         long requestBytes, long responseBytes, in RequestTiming timing, DateTime now)
     {
         s.LastSeen = now;
@@ -129,6 +195,14 @@ public sealed class RequestMetrics
     /// <summary>Removes series of processes that are gone; returns how many.</summary>
     public int ExpireExitedProcesses(DateTime now)
     {
+        lock (_sync)
+        {
+            return ExpireLocked(now);
+        }
+    }
+
+    private int ExpireLocked(DateTime now)
+    {
         List<SeriesKey>? gone = null;
         foreach (var (key, s) in _cache)
         {
@@ -143,11 +217,12 @@ public sealed class RequestMetrics
             return 0;
         }
 
-        Generation++;
+        Interlocked.Increment(ref _generation);
         int removed = 0;
         foreach (var key in gone)
         {
-            bool shared = _cache[key].Overflow;
+            var expired = _cache[key];
+            bool shared = expired.Overflow;
             _cache.Remove(key);
             if (shared)
             {
@@ -155,6 +230,7 @@ public sealed class RequestMetrics
                 continue;
             }
 
+            expired.Removed = true;
             removed++;
             _ownSeries--;
             string[] labels = key.Labels();
@@ -187,6 +263,7 @@ public sealed class RequestMetrics
         string[] labels = actual.Labels();
         var phases = Phases(new PhaseKey(actual.Hostname, actual.Comm, actual.Operation, actual.Method));
         var s = new Series(
+            key,
             _requests.WithLabels(labels), _errors.WithLabels(labels), _requestBytes.WithLabels(labels),
             _responseBytes.WithLabels(labels), _partial.WithLabels(labels), _duration.WithLabels(labels),
             _ttfb.WithLabels(labels), phases)
@@ -246,7 +323,7 @@ public sealed class RequestMetrics
         return child;
     }
 
-    private readonly record struct SeriesKey(string Hostname, string Comm, string Operation, string Method, int Pid)
+    internal readonly record struct SeriesKey(string Hostname, string Comm, string Operation, string Method, int Pid)
     {
         public string[] Labels() =>
             [Hostname, Comm, Operation, Method, Pid < 0 ? OverflowLabel : Pid.ToString(CultureInfo.InvariantCulture)];
@@ -258,11 +335,15 @@ public sealed class RequestMetrics
 
     /// <summary>The Prometheus children of one label set.</summary>
     internal sealed record Series(
+        SeriesKey Key,
         Counter.Child Requests, Counter.Child Errors, Counter.Child RequestBytes, Counter.Child ResponseBytes,
         Counter.Child Partial, Histogram.Child Duration, Histogram.Child Ttfb, PhaseSeries Phases)
     {
         public DateTime LastSeen { get; set; }
 
         public bool Overflow { get; init; }
+
+        /// <summary>Set when the series was removed from the exposition; its children no longer count.</summary>
+        public bool Removed { get; set; }
     }
 }

@@ -10,13 +10,13 @@ namespace S3Slower.Aggregator.Processing;
 /// </summary>
 public sealed class ScrubbingClassifier(S3Classifier classifier, ILogger logger)
 {
-    public S3Request Classify(RequestEvent e)
+    public S3Request Classify(RequestEvent e, S3RequestParts parts = S3RequestParts.All)
     {
         string target = CredentialScrubber.ScrubTarget(e.Target);
         var headers = CredentialScrubber.ScrubHeaders(e.Headers);
         try
         {
-            return classifier.Classify(e.Method, target, e.Host, headers);
+            return classifier.Classify(e.Method, target, e.Host, headers, parts);
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or IndexOutOfRangeException)
         {
@@ -27,11 +27,11 @@ public sealed class ScrubbingClassifier(S3Classifier classifier, ILogger logger)
     }
 
     /// <summary>Classifies <paramref name="events"/> into <paramref name="requests"/>, in order.</summary>
-    public void ClassifyAll(ReadOnlySpan<RequestEvent> events, Span<S3Request> requests)
+    public void ClassifyAll(ReadOnlySpan<RequestEvent> events, Span<S3Request> requests, S3RequestParts parts)
     {
         for (int i = 0; i < events.Length; i++)
         {
-            requests[i] = Classify(events[i]);
+            requests[i] = Classify(events[i], parts);
         }
     }
 

@@ -1,72 +1,115 @@
 namespace S3Slower.Aggregator.Statistics;
 
 /// <summary>
-/// Statistics per <see cref="StatsKey"/> for the whole run. The aggregation loop records under <see cref="Lock"/> once
-/// per batch; reports take the same lock. Past <see cref="MaxKeys"/> groups, new groups fold into one overflow group
-/// per host and operation, so a flood of bucket names cannot exhaust memory.
+/// Statistics per <see cref="StatsKey"/> for the whole run, kept in shards: each collector connection records into its
+/// own (<see cref="CreateShard"/>), which it hands back when it ends (<see cref="Retire"/>: merged into one shard of
+/// ended connections, so a reconnect never resets or loses a count). Reads merge every shard. Callers without a shard of
+/// their own use the store's default one through <see cref="Record"/> under <see cref="Lock"/>.
 /// </summary>
 public sealed class StatsStore
 {
     public const string OverflowComm = "_other";
 
-    private readonly Dictionary<StatsKey, OperationStats> _groups = [];
+    // Guards the shard list; taken before any shard's lock, never while holding one.
+    private readonly Lock _shardsLock = new();
+    private readonly List<StatsShard> _shards = [];
+    private readonly StatsShard _retired;
+    private readonly StatsShard _default;
 
-    public StatsStore(int maxKeys = 10_000) => MaxKeys = maxKeys;
-
-    public Lock Lock { get; } = new();
-
-    public int MaxKeys { get; }
-
-    public long OverflowedRequests { get; private set; }
-
-    /// <summary>Call with <see cref="Lock"/> held.</summary>
-    public void Record(in StatsKey key, int status, long requestBytes, long responseBytes, in RequestTiming timing) =>
-        GroupFor(key, out _).Record(status, requestBytes, responseBytes, timing);
-
-    /// <summary>
-    /// The group that counts requests of <paramref name="key"/>, created on first use, or the overflow group (then
-    /// <paramref name="overflowed"/>, and the request is counted in <see cref="OverflowedRequests"/>). Call with
-    /// <see cref="Lock"/> held.
-    /// </summary>
-    public OperationStats GroupFor(in StatsKey key, out bool overflowed)
+    public StatsStore(int maxKeys = 10_000)
     {
-        overflowed = false;
-        if (!_groups.TryGetValue(key, out var stats))
-        {
-            var target = key;
-            if (_groups.Count >= MaxKeys)
-            {
-                OverflowedRequests++;
-                overflowed = true;
-                target = new StatsKey(key.Hostname, OverflowComm, key.Operation, OverflowComm, OverflowComm, null);
-            }
-
-            if (!_groups.TryGetValue(target, out stats))
-            {
-                stats = new OperationStats();
-                _groups[target] = stats;
-            }
-        }
-
-        return stats;
+        MaxKeys = maxKeys;
+        _retired = new StatsShard(maxKeys);
+        _default = CreateShard();
     }
 
-    /// <summary>A copy of the groups, sorted by host, comm, operation; taken under the lock.</summary>
-    public IReadOnlyList<KeyValuePair<StatsKey, OperationStats>> Snapshot()
+    /// <summary>The default shard's lock, to hold around <see cref="Record"/>.</summary>
+    public Lock Lock => _default.Lock;
+
+    /// <summary>Groups per shard before new ones fold into an overflow group.</summary>
+    public int MaxKeys { get; }
+
+    public long OverflowedRequests => Sum(static s => s.OverflowedRequests);
+
+    /// <summary>Records into the default shard; call with <see cref="Lock"/> held.</summary>
+    public void Record(in StatsKey key, int status, long requestBytes, long responseBytes, in RequestTiming timing) =>
+        _default.GroupFor(key, out _).Record(status, requestBytes, responseBytes, timing);
+
+    public StatsShard CreateShard()
     {
-        lock (Lock)
+        var shard = new StatsShard(MaxKeys);
+        lock (_shardsLock)
         {
-            var copy = new List<KeyValuePair<StatsKey, OperationStats>>(_groups.Count);
-            foreach (var (key, stats) in _groups)
+            _shards.Add(shard);
+        }
+
+        return shard;
+    }
+
+    /// <summary>Merges an ended writer's shard into the retired one; its counts stay in every later read.</summary>
+    public void Retire(StatsShard shard)
+    {
+        lock (_shardsLock)
+        {
+            if (!_shards.Remove(shard))
             {
-                var clone = new OperationStats();
-                clone.Merge(stats);
-                copy.Add(new(key, clone));
+                return;
             }
 
-            copy.Sort(static (a, b) => Compare(a.Key, b.Key));
-            return copy;
+            lock (shard.Lock)
+            {
+                lock (_retired.Lock)
+                {
+                    _retired.Absorb(shard);
+                }
+            }
         }
+    }
+
+    /// <summary>A merged copy of the groups, sorted by host, comm, operation.</summary>
+    public IReadOnlyList<KeyValuePair<StatsKey, OperationStats>> Snapshot()
+    {
+        var merged = new Dictionary<StatsKey, OperationStats>();
+        lock (_shardsLock)
+        {
+            foreach (var shard in _shards.Append(_retired))
+            {
+                lock (shard.Lock)
+                {
+                    foreach (var (key, stats) in shard.Groups)
+                    {
+                        if (!merged.TryGetValue(key, out var copy))
+                        {
+                            copy = new OperationStats();
+                            merged[key] = copy;
+                        }
+
+                        copy.Merge(stats);
+                    }
+                }
+            }
+        }
+
+        var list = merged.ToList();
+        list.Sort(static (a, b) => Compare(a.Key, b.Key));
+        return list;
+    }
+
+    private long Sum(Func<StatsShard, long> value)
+    {
+        long total = 0;
+        lock (_shardsLock)
+        {
+            foreach (var shard in _shards.Append(_retired))
+            {
+                lock (shard.Lock)
+                {
+                    total += value(shard);
+                }
+            }
+        }
+
+        return total;
     }
 
     private static int Compare(StatsKey a, StatsKey b)

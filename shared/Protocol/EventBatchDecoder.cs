@@ -33,7 +33,7 @@ public sealed class EventBatchDecoder
         var events = new RequestEvent[count];
         for (int i = 0; i < count; i++)
         {
-            events[i] = ReadEvent(ref reader, materialize: true)!;
+            events[i] = ReadEvent(ref reader, Detail.Full)!;
         }
 
         ReadTrailer(ref reader, fields);
@@ -48,7 +48,7 @@ public sealed class EventBatchDecoder
         int eventsOffset = reader.Position;
         for (int i = 0; i < count; i++)
         {
-            ReadEvent(ref reader, materialize: false);
+            ReadEvent(ref reader, Detail.None);
         }
 
         ReadTrailer(ref reader, fields);
@@ -58,13 +58,16 @@ public sealed class EventBatchDecoder
     /// <summary>
     /// Builds the next <c>destination.Length</c> events of a batch that passed <see cref="Validate"/>, starting at
     /// <paramref name="offset"/> (<see cref="EventBatchHeader.EventsOffset"/> for the first) and moving it past them.
+    /// Without <paramref name="withIds"/>, RequestId, AmzId2 and Peer stay null: they identify one request, and a consumer
+    /// that only counts requests would build two or three strings per event for nothing.
     /// </summary>
-    public void ReadEvents(ReadOnlySpan<byte> body, ref int offset, Span<RequestEvent> destination)
+    public void ReadEvents(ReadOnlySpan<byte> body, ref int offset, Span<RequestEvent> destination, bool withIds = true)
     {
         var reader = new MessagePackSpanReader(body, offset);
+        var detail = withIds ? Detail.Full : Detail.Counted;
         for (int i = 0; i < destination.Length; i++)
         {
-            destination[i] = ReadEvent(ref reader, materialize: true)!;
+            destination[i] = ReadEvent(ref reader, detail)!;
         }
 
         offset = reader.Position;
@@ -123,10 +126,12 @@ public sealed class EventBatchDecoder
         }
     }
 
-    // With materialize false the same checks run but nothing is built (names still come from the cache, which
+    // With Detail.None the same checks run but nothing is built (header names still come from the cache, which
     // allocates only on a miss) and the result is null.
-    private RequestEvent? ReadEvent(ref MessagePackSpanReader reader, bool materialize)
+    private RequestEvent? ReadEvent(ref MessagePackSpanReader reader, Detail detail)
     {
+        bool materialize = detail != Detail.None;
+        bool ids = detail == Detail.Full;
         if (reader.TryReadNil())
         {
             throw new ProtocolException("batch holds a nil event");
@@ -158,12 +163,12 @@ public sealed class EventBatchDecoder
                 case 10: target = Required(ref reader, "Target", cached: false, materialize); break;
                 case 11: host = Required(ref reader, "Host", cached: true, materialize); break;
                 case 12: status = reader.ReadInt32(); break;
-                case 13: requestId = Uncached(ref reader, materialize); break;
-                case 14: amzId2 = Uncached(ref reader, materialize); break;
+                case 13: requestId = Uncached(ref reader, ids); break;
+                case 14: amzId2 = Uncached(ref reader, ids); break;
                 case 15: errorCode = Cached(ref reader, _strings, materialize); break;
                 case 16: tls = reader.ReadBoolean(); break;
                 case 17: connectionId = reader.ReadUInt64(); break;
-                case 18: peer = Cached(ref reader, _values, materialize); break;
+                case 18: peer = Cached(ref reader, _values, ids); break;
                 case 19: flags = (RequestFlags)reader.ReadInt32(); break;
                 case 20: headers = ReadHeaders(ref reader, materialize); break;
                 default: reader.Skip(); break;
@@ -261,5 +266,12 @@ public sealed class EventBatchDecoder
         }
 
         return materialize ? headers : null;
+    }
+
+    private enum Detail
+    {
+        None,
+        Counted,
+        Full,
     }
 }

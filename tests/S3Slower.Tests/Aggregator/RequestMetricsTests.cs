@@ -70,6 +70,72 @@ public sealed class RequestMetricsTests
     }
 
     [Fact]
+    public async Task DeltasAppliedBeforeAScrapeExportWhatObservingEachRequestWould()
+    {
+        var random = new Random(11);
+        var timings = new List<RequestTiming>();
+        foreach (long b in LatencyBuckets.BoundsNs.Take(40))
+        {
+            timings.Add(RequestTiming.From(0, b / 4, b / 2, b));
+            timings.Add(RequestTiming.From(0, 1, b, b + 1));
+        }
+
+        timings.AddRange(Enumerable.Range(0, 5000).Select(_ =>
+        {
+            long total = random.NextInt64(1, 200_000_000_000);
+            return RequestTiming.From(0, total / 5, total / 2, total);
+        }));
+
+        var direct = Prometheus.Metrics.NewCustomRegistry();
+        var directMetrics = new RequestMetrics(direct, 100, TimeSpan.FromMinutes(5));
+        var deferred = Prometheus.Metrics.NewCustomRegistry();
+        var deferredMetrics = new RequestMetrics(deferred, 100, TimeSpan.FromMinutes(5));
+        var delta = new SeriesDelta(deferredMetrics.SeriesFor("host-a", "aws", 10, "GetObject", "GET"));
+        deferredMetrics.BeforeScrape(() => deferredMetrics.Apply(delta, T0));
+        for (int i = 0; i < timings.Count; i++)
+        {
+            int status = i % 7 == 0 ? 503 : 200;
+            directMetrics.Record("host-a", "aws", 10, "GetObject", "GET", status, "SlowDown", false, i, 2 * i, timings[i], T0);
+            delta.Add(status, "SlowDown", false, i, 2 * i, timings[i]);
+        }
+
+        string expected = await ScrapeAsync(direct);
+        string actual = await ScrapeAsync(deferred);
+        Assert.Equal(Lines(expected, "_bucket"), Lines(actual, "_bucket"));
+        Assert.Equal(Lines(expected, "_count"), Lines(actual, "_count"));
+        Assert.Equal(Lines(expected, "_total{"), Lines(actual, "_total{"));
+        var sums = Lines(expected, "_sum").Zip(Lines(actual, "_sum"), (e, a) => (Value(e), Value(a))).ToList();
+        Assert.Equal(5, sums.Count);
+        Assert.All(sums, s => Assert.Equal(s.Item1, s.Item2, s.Item1 * 1e-9));
+
+        // Applied once: a second scrape with nothing new recorded changes nothing.
+        Assert.Equal(actual, await ScrapeAsync(deferred));
+
+        static string[] Lines(string text, string marker) =>
+            [.. text.Split('\n').Where(l => !l.StartsWith('#') && l.Contains(marker, StringComparison.Ordinal) && !l.StartsWith("s3slower_series", StringComparison.Ordinal))];
+
+        static double Value(string line) => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public void BucketIndexIsTheBinarySearchOfTheBounds()
+    {
+        var values = new List<long> { long.MinValue, -1, 0, 1, long.MaxValue };
+        foreach (long b in LatencyBuckets.BoundsNs)
+        {
+            values.AddRange([b - 1, b, b + 1]);
+        }
+
+        var random = new Random(7);
+        values.AddRange(Enumerable.Range(0, 100_000).Select(_ => random.NextInt64(0, 1L << 38)));
+        foreach (long v in values)
+        {
+            int expected = Array.BinarySearch(LatencyBuckets.BoundsNs, v);
+            Assert.Equal(expected < 0 ? ~expected : expected, LatencyBuckets.IndexOf(v));
+        }
+    }
+
+    [Fact]
     public async Task CollectorLossAdvancesByDifferenceAcrossCollectorRestarts()
     {
         var registry = Prometheus.Metrics.NewCustomRegistry();
