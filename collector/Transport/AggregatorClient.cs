@@ -179,7 +179,7 @@ public sealed class AggregatorClient
                 buffer.ResetWrittenCount();
                 if (batch.Count > 0)
                 {
-                    FrameCodec.Write(buffer, FrameType.Events, new EventBatch(first, batch));
+                    EventBatchEncoder.Write(buffer, first, batch);
                     next = first + (ulong)batch.Count;
                 }
 

@@ -60,6 +60,28 @@ public sealed class EventBatchDecoderTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void EncoderWritesTheSerializersBytes(int size)
+    {
+        var events = Enumerable.Range(0, size)
+            .Select(i => (i % 4) switch
+            {
+                0 => Full with { Pid = i, Target = "/b/k" + i, RequestStartNs = -i },
+                1 => Minimal with { Status = 404 + i, Comm = "c" + (i % 5), Flags = (RequestFlags)i },
+                2 => Full with { Headers = null, Peer = null, Tls = false, ConnectionId = (ulong)i * 1_000_003 },
+                _ => Full with { Headers = new Dictionary<string, string>(), ErrorCode = null, RequestBodyBytes = long.MinValue },
+            })
+            .ToArray();
+        var expected = FrameCodec.Encode(FrameType.Events, new EventBatch(ulong.MaxValue - (ulong)size, events));
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        System.Buffers.BuffersExtensions.Write<byte>(buffer, [1, 2, 3]);
+
+        EventBatchEncoder.Write(buffer, ulong.MaxValue - (ulong)size, events);
+
+        Assert.Equal([1, 2, 3, .. expected], buffer.WrittenSpan.ToArray());
+    }
+
     [Fact]
     public void RepeatedShortStringsAreOneInstanceAndStillCorrect()
     {
