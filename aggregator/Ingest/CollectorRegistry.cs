@@ -27,16 +27,26 @@ public sealed class CollectorRegistry
     /// <returns>How many leading events are duplicates to skip; equal to <paramref name="count"/> when all are.</returns>
     public int Admit(string collectorId, ulong firstSequence, int count)
     {
-        ulong next = NextSequence(collectorId);
-        ulong end = firstSequence + (ulong)count;
-        if (end <= next)
-        {
-            return count;
-        }
-
-        int skip = firstSequence >= next ? 0 : (int)(next - firstSequence);
-        _next[collectorId] = end;
+        int skip = DuplicatesOf(collectorId, firstSequence, count);
+        Commit(collectorId, firstSequence, count);
         return skip;
+    }
+
+    /// <summary>How many leading events of a batch are already stored, without admitting it.</summary>
+    public int DuplicatesOf(string collectorId, ulong firstSequence, int count)
+    {
+        ulong next = NextSequence(collectorId);
+        return firstSequence + (ulong)count <= next ? count : firstSequence >= next ? 0 : (int)(next - firstSequence);
+    }
+
+    /// <summary>Records that every event of the batch is stored.</summary>
+    public void Commit(string collectorId, ulong firstSequence, int count)
+    {
+        ulong end = firstSequence + (ulong)count;
+        if (end > NextSequence(collectorId))
+        {
+            _next[collectorId] = end;
+        }
     }
 
     public int Count => _next.Count;

@@ -164,13 +164,16 @@ internal sealed class CollectorSession
     /// <summary>Without an operations log a batch is stored once it is counted: count it here and acknowledge it.</summary>
     private void AcceptCounted(Hello hello, ReadOnlySpan<byte> body, BatchRecorder recorder, RecorderShard shard)
     {
-        var header = _decoder.Validate(body);
-        int skip = Admit(hello, header.FirstSequence, header.Count);
+        var header = _decoder.Open(body);
+        CheckBatch(header.FirstSequence, header.Count);
+        int skip = _registry.DuplicatesOf(hello.CollectorId, header.FirstSequence, header.Count);
         if (skip < header.Count)
         {
+            // Throws before counting anything when the frame is malformed; then nothing below happens either.
             recorder.Record(shard, hello, _decoder, body, header, skip);
         }
 
+        Received(hello, header.FirstSequence, header.Count);
         _acks.Writer.TryWrite(header.FirstSequence + (ulong)header.Count);
     }
 
@@ -204,6 +207,14 @@ internal sealed class CollectorSession
     /// <summary>Checks a batch's size and numbering and returns how many of its events were already stored.</summary>
     private int Admit(Hello hello, ulong firstSequence, int count)
     {
+        CheckBatch(firstSequence, count);
+        int skip = _registry.DuplicatesOf(hello.CollectorId, firstSequence, count);
+        Received(hello, firstSequence, count);
+        return skip;
+    }
+
+    private static void CheckBatch(ulong firstSequence, int count)
+    {
         if (count == 0 || count > ProtocolConstants.MaxEventsPerBatch)
         {
             throw new ProtocolException(ProtocolViolation.Limit, $"batch of {count} events is outside 1..{ProtocolConstants.MaxEventsPerBatch}");
@@ -213,15 +224,19 @@ internal sealed class CollectorSession
         {
             throw new ProtocolException("batch sequence numbers overflow");
         }
+    }
 
+    /// <summary>Counts a batch as received and its duplicates as dropped, and marks all of it stored in the registry.</summary>
+    private void Received(Hello hello, ulong firstSequence, int count)
+    {
         _metrics.EventsReceived(count);
-        int skip = _registry.Admit(hello.CollectorId, firstSequence, count);
+        int skip = _registry.DuplicatesOf(hello.CollectorId, firstSequence, count);
         if (skip > 0)
         {
             _metrics.DuplicatesDropped(skip);
         }
 
-        return skip;
+        _registry.Commit(hello.CollectorId, firstSequence, count);
     }
 
     private async Task WriteAcksAsync(CancellationToken cancellationToken)

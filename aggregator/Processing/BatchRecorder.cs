@@ -20,8 +20,7 @@ public sealed class BatchRecorder
     // would otherwise accumulate.
     private const int MaxRoutes = 1 << 16;
 
-    // Events built, classified and recorded together: small enough that a chunk is all a garbage collection can find
-    // alive, large enough that the shard's lock is taken once per many events.
+    // Events built and classified together before they are reduced: a chunk is all a garbage collection can find alive.
     private const int ChunkSize = 256;
 
     private readonly ProcessingOptions _options;
@@ -95,10 +94,10 @@ public sealed class BatchRecorder
         _collectors.TryAdd(batch.Collector.CollectorId, 0);
         lock (shard.Stats.Lock)
         {
-            StartChunk(shard);
+            StartFrame(shard);
             for (int i = 0; i < events.Count; i++)
             {
-                RecordLocked(shard, batch.Collector.Hostname, events[i], requests[i]);
+                RecordLocked(shard, batch.Collector.Hostname, new CountedRequest(events[i], requests[i]));
             }
 
             batch.MarkRecorded();
@@ -108,37 +107,43 @@ public sealed class BatchRecorder
     }
 
     /// <summary>
-    /// Records the events of a validated frame from <paramref name="skip"/> on into <paramref name="shard"/>, building
-    /// and classifying <see cref="ChunkSize"/> at a time, so nothing of the frame outlives its chunk. Builds only what
-    /// counting needs: no request ids, no object keys, buckets only for bucket labels.
+    /// Records the events of an opened frame from <paramref name="skip"/> on into <paramref name="shard"/>. Events are
+    /// built and classified <see cref="ChunkSize"/> at a time and reduced to <see cref="CountedRequest"/>s, so nothing
+    /// of the frame outlives its chunk; only what counting needs is built (no request ids, no object keys, buckets only
+    /// for bucket labels). Nothing is counted until the whole frame has been read: a malformed one throws
+    /// <see cref="ProtocolException"/> with the shard unchanged.
     /// </summary>
     public void Record(RecorderShard shard, Hello collector, EventBatchDecoder decoder, ReadOnlySpan<byte> body, in EventBatchHeader header, int skip)
     {
-        _collectors.TryAdd(collector.CollectorId, 0);
         int offset = header.EventsOffset;
         decoder.SkipEvents(body, ref offset, skip);
-        int remaining = header.Count - skip;
-        int size = Math.Min(ChunkSize, remaining);
-        var events = new RequestEvent[size];
-        var requests = new S3Request[size];
-        while (remaining > 0)
+        int total = header.Count - skip;
+        var rows = shard.Frame;
+        var events = new RequestEvent[Math.Min(ChunkSize, total)];
+        var requests = new S3Request[events.Length];
+        for (int done = 0; done < total; done += events.Length)
         {
-            int n = Math.Min(size, remaining);
+            int n = Math.Min(events.Length, total - done);
             decoder.ReadEvents(body, ref offset, events.AsSpan(0, n), withIds: false);
             _classifier.ClassifyAll(events.AsSpan(0, n), requests.AsSpan(0, n), _countedParts);
-            lock (shard.Stats.Lock)
+            for (int i = 0; i < n; i++)
             {
-                StartChunk(shard);
-                for (int i = 0; i < n; i++)
-                {
-                    RecordLocked(shard, collector.Hostname, events[i], requests[i]);
-                }
+                rows[done + i] = new CountedRequest(events[i], requests[i]);
             }
-
-            remaining -= n;
         }
 
-        Interlocked.Add(ref _eventsRecorded, header.Count - skip);
+        decoder.Close(body, offset, header);
+        _collectors.TryAdd(collector.CollectorId, 0);
+        lock (shard.Stats.Lock)
+        {
+            StartFrame(shard);
+            for (int i = 0; i < total; i++)
+            {
+                RecordLocked(shard, collector.Hostname, rows[i]);
+            }
+        }
+
+        Interlocked.Add(ref _eventsRecorded, total);
     }
 
     /// <summary>Applies every shard's pending Prometheus deltas; runs before each scrape.</summary>
@@ -178,7 +183,7 @@ public sealed class BatchRecorder
 
     // Series removed since the routes were built must not be recorded into: apply what is pending (re-creating such a
     // series), then start the tables over.
-    private void StartChunk(RecorderShard shard)
+    private void StartFrame(RecorderShard shard)
     {
         int generation = _metrics.Generation;
         if (shard.Generation != generation || shard.Routes.Count >= MaxRoutes)
@@ -190,33 +195,32 @@ public sealed class BatchRecorder
         }
     }
 
-    private void RecordLocked(RecorderShard shard, string hostname, RequestEvent e, S3Request request)
+    private void RecordLocked(RecorderShard shard, string hostname, in CountedRequest r)
     {
-        var timing = RequestTiming.From(e);
-        var route = RouteOf(shard, hostname, e.Comm, e.Pid, request, e.Method, e.Status);
-        route.Stats.Record(e.Status, e.RequestBodyBytes, e.ResponseBodyBytes, timing);
-        route.Metrics.Add(e.Status, e.ErrorCode, request.PartNumber is not null, e.RequestBodyBytes, e.ResponseBodyBytes, timing);
-        if (_screen is not null && timing.TotalNs >= _options.MinLatencyNs)
+        var route = RouteOf(shard, hostname, r);
+        route.Stats.Record(r.Status, r.RequestBytes, r.ResponseBytes, r.Timing);
+        route.Metrics.Add(r.Status, r.ErrorCode, r.PartNumber is not null, r.RequestBytes, r.ResponseBytes, r.Timing);
+        if (_screen is not null && r.Timing.TotalNs >= _options.MinLatencyNs)
         {
-            _screen.Add(e.Comm, e.Pid, request.Operation, IsPart(request) ? request.PartNumber : null,
-                e.Status, e.RequestBodyBytes, e.ResponseBodyBytes, timing.TotalNs);
+            _screen.Add(r.Comm, r.Pid, r.Operation, IsPart(r.Operation) ? r.PartNumber : null,
+                r.Status, r.RequestBytes, r.ResponseBytes, r.Timing.TotalNs);
         }
     }
 
-    private static bool IsPart(S3Request request) => request.Operation.StartsWith("UploadPart", StringComparison.Ordinal);
+    private static bool IsPart(string operation) => operation.StartsWith("UploadPart", StringComparison.Ordinal);
 
-    private RecorderShard.Route RouteOf(RecorderShard shard, string hostname, string comm, int pid, S3Request request, string method, int status)
+    private RecorderShard.Route RouteOf(RecorderShard shard, string hostname, in CountedRequest r)
     {
-        string statusClass = StatsKey.ClassOf(status);
-        string? bucket = _options.BucketLabels ? request.Bucket : null;
-        var key = new RecorderShard.RouteKey(hostname, comm, request.Operation, method, statusClass, bucket, pid);
+        string statusClass = StatsKey.ClassOf(r.Status);
+        string? bucket = _options.BucketLabels ? r.Bucket : null;
+        var key = new RecorderShard.RouteKey(hostname, r.Comm, r.Operation, r.Method, statusClass, bucket, r.Pid);
         if (shard.Routes.TryGetValue(key, out var route))
         {
             return route;
         }
 
-        var stats = shard.Stats.GroupFor(new StatsKey(hostname, comm, request.Operation, method, statusClass, bucket), out bool overflowed);
-        var series = _metrics.SeriesFor(hostname, comm, pid, request.Operation, method);
+        var stats = shard.Stats.GroupFor(new StatsKey(hostname, r.Comm, r.Operation, r.Method, statusClass, bucket), out bool overflowed);
+        var series = _metrics.SeriesFor(hostname, r.Comm, r.Pid, r.Operation, r.Method);
         if (!shard.Deltas.TryGetValue(series, out var delta))
         {
             delta = new SeriesDelta(series);

@@ -14,6 +14,9 @@ public sealed class RecorderShard
 
     internal StatsShard Stats { get; }
 
+    /// <summary>A frame's requests, reduced before any is counted; reused frame after frame.</summary>
+    internal CountedRequest[] Frame { get; } = new CountedRequest[Shared.Protocol.ProtocolConstants.MaxEventsPerBatch];
+
     internal Dictionary<RouteKey, Route> Routes { get; } = new(RouteKeyComparer.Instance);
 
     internal Dictionary<RequestMetrics.Series, SeriesDelta> Deltas { get; } = new(ReferenceEqualityComparer.Instance);

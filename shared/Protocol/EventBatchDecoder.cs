@@ -9,9 +9,9 @@ namespace S3Slower.Shared.Protocol;
 /// </summary>
 /// <remarks>
 /// Two ways to read a batch: <see cref="Decode"/> builds every event at once (the operations log keeps them), while
-/// <see cref="Validate"/> checks the whole batch without allocating and <see cref="ReadEvents"/> then builds a few
-/// events at a time, so a consumer that counts and forgets them never holds thousands of events across a garbage
-/// collection (which would copy them into an older generation) and still rejects a bad batch before counting any of it.
+/// <see cref="Open"/>, <see cref="ReadEvents"/> and <see cref="Close"/> build a few events at a time, so a consumer that
+/// reduces and forgets them never holds thousands of events across a garbage collection (which would copy them into an
+/// older generation). Such a consumer must count nothing before <see cref="Close"/> returns: a bad batch is refused whole.
 /// </remarks>
 public sealed class EventBatchDecoder
 {
@@ -23,9 +23,6 @@ public sealed class EventBatchDecoder
     private readonly Utf8StringCache _strings = new();
     private readonly Utf8StringCache _values = new();
 
-    // Header names seen in the event being validated (duplicates are an error); reused.
-    private readonly Dictionary<string, string> _seenHeaders = new(StringComparer.Ordinal);
-
     public EventBatch Decode(ReadOnlySpan<byte> body)
     {
         var reader = new MessagePackSpanReader(body);
@@ -33,30 +30,30 @@ public sealed class EventBatchDecoder
         var events = new RequestEvent[count];
         for (int i = 0; i < count; i++)
         {
-            events[i] = ReadEvent(ref reader, Detail.Full)!;
+            events[i] = ReadEvent(ref reader, Detail.Full);
         }
 
         ReadTrailer(ref reader, fields);
         return new EventBatch(firstSequence, events);
     }
 
-    /// <summary>Checks a whole batch as <see cref="Decode"/> would, building nothing; read its events with <see cref="ReadEvents"/>.</summary>
-    public EventBatchHeader Validate(ReadOnlySpan<byte> body)
+    /// <summary>Reads a batch's header; its events follow at <see cref="EventBatchHeader.EventsOffset"/>.</summary>
+    public EventBatchHeader Open(ReadOnlySpan<byte> body)
     {
         var reader = new MessagePackSpanReader(body);
         var (firstSequence, count, fields) = ReadHeader(ref reader);
-        int eventsOffset = reader.Position;
-        for (int i = 0; i < count; i++)
-        {
-            ReadEvent(ref reader, Detail.None);
-        }
+        return new EventBatchHeader(firstSequence, count, reader.Position, fields);
+    }
 
-        ReadTrailer(ref reader, fields);
-        return new EventBatchHeader(firstSequence, count, eventsOffset);
+    /// <summary>Checks what follows the last event (read up to <paramref name="offset"/>): the end of a well-formed batch.</summary>
+    public void Close(ReadOnlySpan<byte> body, int offset, in EventBatchHeader header)
+    {
+        var reader = new MessagePackSpanReader(body, offset);
+        ReadTrailer(ref reader, header.Fields);
     }
 
     /// <summary>
-    /// Builds the next <c>destination.Length</c> events of a batch that passed <see cref="Validate"/>, starting at
+    /// Builds the next <c>destination.Length</c> events of an opened batch, starting at
     /// <paramref name="offset"/> (<see cref="EventBatchHeader.EventsOffset"/> for the first) and moving it past them.
     /// Without <paramref name="withIds"/>, RequestId, AmzId2 and Peer stay null: they identify one request, and a consumer
     /// that only counts requests would build two or three strings per event for nothing.
@@ -67,13 +64,13 @@ public sealed class EventBatchDecoder
         var detail = withIds ? Detail.Full : Detail.Counted;
         for (int i = 0; i < destination.Length; i++)
         {
-            destination[i] = ReadEvent(ref reader, detail)!;
+            destination[i] = ReadEvent(ref reader, detail);
         }
 
         offset = reader.Position;
     }
 
-    /// <summary>Moves <paramref name="offset"/> past <paramref name="count"/> events of a validated batch without building them.</summary>
+    /// <summary>Moves <paramref name="offset"/> past <paramref name="count"/> events of an opened batch without building them.</summary>
     public void SkipEvents(ReadOnlySpan<byte> body, ref int offset, int count)
     {
         var reader = new MessagePackSpanReader(body, offset);
@@ -126,11 +123,8 @@ public sealed class EventBatchDecoder
         }
     }
 
-    // With Detail.None the same checks run but nothing is built (header names still come from the cache, which
-    // allocates only on a miss) and the result is null.
-    private RequestEvent? ReadEvent(ref MessagePackSpanReader reader, Detail detail)
+    private RequestEvent ReadEvent(ref MessagePackSpanReader reader, Detail detail)
     {
-        bool materialize = detail != Detail.None;
         bool ids = detail == Detail.Full;
         if (reader.TryReadNil())
         {
@@ -158,26 +152,21 @@ public sealed class EventBatchDecoder
                 case 5: responseBytes = reader.ReadInt64(); break;
                 case 6: pid = reader.ReadInt32(); break;
                 case 7: tid = reader.ReadInt32(); break;
-                case 8: comm = Required(ref reader, "Comm", cached: true, materialize); break;
-                case 9: method = Required(ref reader, "Method", cached: true, materialize); break;
-                case 10: target = Required(ref reader, "Target", cached: false, materialize); break;
-                case 11: host = Required(ref reader, "Host", cached: true, materialize); break;
+                case 8: comm = Required(ref reader, "Comm", cached: true); break;
+                case 9: method = Required(ref reader, "Method", cached: true); break;
+                case 10: target = Required(ref reader, "Target", cached: false); break;
+                case 11: host = Required(ref reader, "Host", cached: true); break;
                 case 12: status = reader.ReadInt32(); break;
                 case 13: requestId = Uncached(ref reader, ids); break;
                 case 14: amzId2 = Uncached(ref reader, ids); break;
-                case 15: errorCode = Cached(ref reader, _strings, materialize); break;
+                case 15: errorCode = Cached(ref reader, _strings, materialize: true); break;
                 case 16: tls = reader.ReadBoolean(); break;
                 case 17: connectionId = reader.ReadUInt64(); break;
                 case 18: peer = Cached(ref reader, _values, ids); break;
                 case 19: flags = (RequestFlags)reader.ReadInt32(); break;
-                case 20: headers = ReadHeaders(ref reader, materialize); break;
+                case 20: headers = ReadHeaders(ref reader); break;
                 default: reader.Skip(); break;
             }
-        }
-
-        if (!materialize)
-        {
-            return null;
         }
 
         return new RequestEvent
@@ -207,7 +196,7 @@ public sealed class EventBatchDecoder
     }
 
     // The serializer would store nil in these non-nullable fields and let the aggregator trip over it later; refuse it here.
-    private string Required(ref MessagePackSpanReader reader, string field, bool cached, bool materialize)
+    private string Required(ref MessagePackSpanReader reader, string field, bool cached)
     {
         if (reader.TryReadNil())
         {
@@ -215,9 +204,10 @@ public sealed class EventBatchDecoder
         }
 
         var bytes = reader.ReadStringBytes();
-        return !materialize ? "" : cached ? _strings.Get(bytes) : System.Text.Encoding.UTF8.GetString(bytes);
+        return cached ? _strings.Get(bytes) : System.Text.Encoding.UTF8.GetString(bytes);
     }
 
+    // Without materialize the value is checked and skipped.
     private static string? Uncached(ref MessagePackSpanReader reader, bool materialize)
     {
         if (reader.TryReadNil())
@@ -240,7 +230,7 @@ public sealed class EventBatchDecoder
         return materialize ? cache.Get(bytes) : null;
     }
 
-    private Dictionary<string, string>? ReadHeaders(ref MessagePackSpanReader reader, bool materialize)
+    private Dictionary<string, string>? ReadHeaders(ref MessagePackSpanReader reader)
     {
         if (reader.TryReadNil())
         {
@@ -248,8 +238,7 @@ public sealed class EventBatchDecoder
         }
 
         int count = reader.ReadMapHeader();
-        var headers = materialize ? new Dictionary<string, string>(count, StringComparer.Ordinal) : _seenHeaders;
-        headers.Clear();
+        var headers = new Dictionary<string, string>(count, StringComparer.Ordinal);
         for (int i = 0; i < count; i++)
         {
             if (reader.NextIsNil)
@@ -258,19 +247,18 @@ public sealed class EventBatchDecoder
             }
 
             string name = _strings.Get(reader.ReadStringBytes());
-            string? value = Cached(ref reader, _values, materialize);
+            string? value = Cached(ref reader, _values, materialize: true);
             if (!headers.TryAdd(name, value!))
             {
                 throw new ProtocolException($"RequestEvent.Headers repeats {name}");
             }
         }
 
-        return materialize ? headers : null;
+        return headers;
     }
 
     private enum Detail
     {
-        None,
         Counted,
         Full,
     }

@@ -161,12 +161,12 @@ public sealed class EventBatchDecoderTests
     public void HostileBodiesAreProtocolExceptions(byte[] body)
     {
         Assert.Throws<ProtocolException>(() => new EventBatchDecoder().Decode(body));
-        Assert.Throws<ProtocolException>(() => new EventBatchDecoder().Validate(body));
+        Assert.Throws<ProtocolException>(() => ReadInChunks(new EventBatchDecoder(), body));
     }
 
     [Theory]
     [MemberData(nameof(Sizes))]
-    public void ValidatedBatchesReadInChunksAreTheDecodedOnes(int size)
+    public void BatchesReadInChunksAreTheDecodedOnes(int size)
     {
         var events = Enumerable.Range(0, size)
             .Select(i => i % 2 == 0 ? Full with { Pid = i, Target = "/b/k" + i } : Minimal with { Status = 200 + i })
@@ -174,7 +174,7 @@ public sealed class EventBatchDecoderTests
         byte[] body = MessagePackSerializer.Serialize(new EventBatch(77, events), FrameCodec.Options);
         var decoder = new EventBatchDecoder();
 
-        var header = decoder.Validate(body);
+        var header = decoder.Open(body);
         Assert.Equal(77UL, header.FirstSequence);
         Assert.Equal(size, header.Count);
 
@@ -193,13 +193,18 @@ public sealed class EventBatchDecoderTests
         }
 
         Assert.Equal(body.Length, offset);
+        decoder.Close(body, offset, header);
+
+        // Without ids, the fields that identify one request stay null and the rest is the same.
+        offset = header.EventsOffset;
+        decoder.ReadEvents(body, ref offset, chunk.AsSpan(0, 1), withIds: false);
+        AssertSame(events[0] with { RequestId = null, AmzId2 = null, Peer = null }, chunk[0]);
     }
 
     [Fact]
-    public void RandomCorruptionIsAProtocolExceptionAndValidateRejectsExactlyWhatDecodeRejects()
+    public void RandomCorruptionIsAProtocolExceptionWhicheverWayTheBatchIsRead()
     {
-        // Any other exception escapes and fails the test. The recorder counts a validated batch chunk by chunk: a batch
-        // that Validate passes must never fail half-way.
+        // Any other exception escapes and fails the test. Reading in chunks must refuse exactly what Decode refuses.
         byte[] valid = MessagePackSerializer.Serialize(new EventBatch(3, [Full, Minimal, Full]), FrameCodec.Options);
         var random = new Random(54321);
         int rejected = 0;
@@ -212,8 +217,8 @@ public sealed class EventBatchDecoderTests
             }
 
             bool decodes = Throws(() => new EventBatchDecoder().Decode(body));
-            bool validates = Throws(() => new EventBatchDecoder().Validate(body));
-            Assert.True(decodes == validates, $"round {round}: Decode {(decodes ? "threw" : "passed")}, Validate {(validates ? "threw" : "passed")}");
+            bool chunked = Throws(() => ReadInChunks(new EventBatchDecoder(), body));
+            Assert.True(decodes == chunked, $"round {round}: Decode {(decodes ? "threw" : "passed")}, chunks {(chunked ? "threw" : "passed")}");
             rejected += decodes ? 1 : 0;
         }
 
@@ -284,7 +289,25 @@ public sealed class EventBatchDecoderTests
         writer.Flush();
 
         Assert.Throws<ProtocolException>(() => new EventBatchDecoder().Decode(buffer.WrittenSpan));
-        Assert.Throws<ProtocolException>(() => new EventBatchDecoder().Validate(buffer.WrittenSpan));
+        Assert.Throws<ProtocolException>(() => ReadInChunks(new EventBatchDecoder(), buffer.WrittenSpan.ToArray()));
+    }
+
+    /// <summary>The way the recorder reads a batch: open, a few events at a time, then close.</summary>
+    private static List<RequestEvent> ReadInChunks(EventBatchDecoder decoder, byte[] body)
+    {
+        var header = decoder.Open(body);
+        int offset = header.EventsOffset;
+        var all = new List<RequestEvent>();
+        var chunk = new RequestEvent[2];
+        for (int left = header.Count; left > 0; left -= chunk.Length)
+        {
+            int n = Math.Min(chunk.Length, left);
+            decoder.ReadEvents(body, ref offset, chunk.AsSpan(0, n));
+            all.AddRange(chunk.Take(n));
+        }
+
+        decoder.Close(body, offset, header);
+        return all;
     }
 
     private static void AssertSame(RequestEvent expected, RequestEvent actual)
