@@ -226,11 +226,40 @@ int BPF_KPROBE(s3s_tls_free, void *ssl)
 	return 0;
 }
 
+/* struct inode before Linux 6.11 (the change time as a timespec64, named __i_ctime from 6.6 on). */
+struct inode___ctime_timespec {
+	struct timespec64 i_ctime;
+} __attribute__((preserve_access_index));
+
+struct inode___ctime_private {
+	struct timespec64 __i_ctime;
+} __attribute__((preserve_access_index));
+
+/* Bit 31 of i_ctime_nsec flags a queried multigrain timestamp; stat never reports it. */
+#define S3S_CTIME_NSEC_MASK 0x7fffffffU
+
+static __always_inline void tls_ctime_of(struct inode *inode, struct s3s_tls_file_key *fkey)
+{
+	if (bpf_core_field_exists(inode->i_ctime_sec)) {
+		fkey->ctime_sec = BPF_CORE_READ(inode, i_ctime_sec);
+		fkey->ctime_nsec = BPF_CORE_READ(inode, i_ctime_nsec) & S3S_CTIME_NSEC_MASK;
+	} else if (bpf_core_field_exists(((struct inode___ctime_private *)inode)->__i_ctime)) {
+		struct inode___ctime_private *old = (void *)inode;
+		fkey->ctime_sec = BPF_CORE_READ(old, __i_ctime.tv_sec);
+		fkey->ctime_nsec = BPF_CORE_READ(old, __i_ctime.tv_nsec);
+	} else {
+		struct inode___ctime_timespec *old = (void *)inode;
+		fkey->ctime_sec = BPF_CORE_READ(old, i_ctime.tv_sec);
+		fkey->ctime_nsec = BPF_CORE_READ(old, i_ctime.tv_nsec);
+	}
+}
+
 static __always_inline bool tls_file_key_of(struct file *file, struct s3s_tls_file_key *fkey)
 {
 	struct inode *inode = BPF_CORE_READ(file, f_inode);
 	fkey->dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	fkey->ino = BPF_CORE_READ(inode, i_ino);
+	tls_ctime_of(inode, fkey);
 	return !bpf_map_lookup_elem(&tls_known_files, fkey);
 }
 

@@ -44,11 +44,16 @@ struct s3s_tls_stream_key {
 	__u64 ssl;
 };
 
-/* A file as the kernel knows it: sb->s_dev and inode number (collector/Tls/FileIdentity.cs). */
+/* A file as the kernel knows it: sb->s_dev, inode number and change time (collector/Tls/FileIdentity.cs). */
 struct s3s_tls_file_key {
 	__u32 dev;
-	__u32 _pad;
+	/*
+	 * The inode's change time, so that a deleted file's inode number, reused for a new library, is not taken for the
+	 * file the collector examined before (stat reports the same time; any change only costs a new examination).
+	 */
+	__u32 ctime_nsec;
 	__u64 ino;
+	__s64 ctime_sec;
 };
 
 enum s3s_tls_file_reason {

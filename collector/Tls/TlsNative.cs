@@ -62,14 +62,24 @@ internal static unsafe partial class TlsNative
     [LibraryImport(LibBpf)]
     internal static partial void ring_buffer__free(nint ringBuffer);
 
-    /// <summary>Returns 0 and the raw <c>st_dev</c>/<c>st_ino</c>, or -1 (errno set) when the path cannot be stat'ed.</summary>
-    internal static int Stat(string path, out ulong device, out ulong inode)
+    // struct stat is 144 bytes on x86_64 and 128 on arm64; st_dev and st_ino lead on both, and st_ctim (tv_sec, then
+    // tv_nsec) starts at byte 104 on both.
+    private const int StatBufferSize = 256;
+    private const int StatChangeTimeOffset = 104;
+
+    /// <summary>
+    /// Returns 0 and the raw <c>st_dev</c>/<c>st_ino</c> and the change time in nanoseconds, or -1 (errno set) when
+    /// the path cannot be stat'ed.
+    /// </summary>
+    internal static int Stat(string path, out ulong device, out ulong inode, out long changeTimeNs)
     {
-        // struct stat is 144 bytes on x86_64 and 128 on arm64; st_dev and st_ino lead on both.
-        var buffer = stackalloc byte[256];
+        var buffer = stackalloc byte[StatBufferSize];
         var result = StatNative(path, buffer);
         device = result == 0 ? *(ulong*)buffer : 0;
         inode = result == 0 ? *(ulong*)(buffer + 8) : 0;
+        changeTimeNs = result == 0
+            ? FileIdentity.ChangeTimeOf(*(long*)(buffer + StatChangeTimeOffset), (uint)*(long*)(buffer + StatChangeTimeOffset + 8))
+            : 0;
         return result;
     }
 }

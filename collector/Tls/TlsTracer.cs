@@ -27,6 +27,7 @@ public sealed class TlsTracer : IDisposable
     private readonly TlsLibraryScanner _scanner = new();
     private readonly UprobeAttacher _attacher;
     private readonly Dictionary<FileIdentity, TlsAttachment> _attached = [];
+    private readonly System.Collections.Concurrent.ConcurrentQueue<FileIdentity> _recentFileEvents = new();
     private readonly List<nint> _watcherLinks = [];
     private readonly int _knownFilesFd;
     private nint _ringBuffer;
@@ -51,6 +52,11 @@ public sealed class TlsTracer : IDisposable
 
     /// <summary>Files examined by the watcher since start (for --debug and tests).</summary>
     public long FileEvents => Interlocked.Read(ref _fileEvents);
+
+    /// <summary>The files of the last <see cref="RecentFileEventCount"/> new-code events, oldest first (for diagnostics and tests).</summary>
+    public IReadOnlyList<FileIdentity> RecentFileEvents => [.. _recentFileEvents];
+
+    public const int RecentFileEventCount = 256;
 
     /// <summary>
     /// Attaches to a loaded BPF object (after <c>bpf_object__load</c>): the watcher first (so nothing that starts
@@ -262,7 +268,12 @@ public sealed class TlsTracer : IDisposable
     private void OnNewCode(TlsFileEvent ev)
     {
         Interlocked.Increment(ref _fileEvents);
-        var identity = FileIdentity.FromKernelDevice(ev.Device, ev.Inode);
+        var identity = FileIdentity.FromKernelDevice(ev.Device, ev.Inode, FileIdentity.ChangeTimeOf(ev.ChangeSeconds, ev.ChangeNanoseconds));
+        _recentFileEvents.Enqueue(identity);
+        while (_recentFileEvents.Count > RecentFileEventCount && _recentFileEvents.TryDequeue(out _))
+        {
+        }
+
         if (_scanner.IsKnown(identity))
         {
             MarkKnown(identity);
@@ -294,7 +305,7 @@ public sealed class TlsTracer : IDisposable
     {
         lock (_lock)
         {
-            if (_attached.TryGetValue(target.Identity, out var existing))
+            if (_attached.TryGetValue(target.Identity.WithoutChangeTime, out var existing))
             {
                 return existing;
             }
@@ -312,7 +323,7 @@ public sealed class TlsTracer : IDisposable
             }
 
             var attachment = new TlsAttachment(target, functions);
-            _attached[target.Identity] = attachment;
+            _attached[target.Identity.WithoutChangeTime] = attachment;
             if (_options.Debug)
             {
                 _log.WriteLine($"tls: attached {attachment.Describe()}");
@@ -329,7 +340,8 @@ public sealed class TlsTracer : IDisposable
             return;
         }
 
-        var key = new TlsFileKey { Device = identity.KernelDevice, Inode = identity.Inode };
+        var (seconds, nanoseconds) = identity.ChangeTime;
+        var key = new TlsFileKey { Device = identity.KernelDevice, ChangeNanoseconds = nanoseconds, Inode = identity.Inode, ChangeSeconds = seconds };
         byte one = 1;
         // A full map only costs extra events; nothing is lost.
         _ = TlsNative.bpf_map_update_elem(_knownFilesFd, &key, &one, 0);
@@ -340,8 +352,9 @@ public sealed class TlsTracer : IDisposable
     private struct TlsFileKey
     {
         public uint Device;
-        public uint Padding;
+        public uint ChangeNanoseconds;
         public ulong Inode;
+        public long ChangeSeconds;
     }
 
     /// <summary>Mirrors <c>struct s3s_tls_file_event</c>.</summary>
@@ -351,7 +364,8 @@ public sealed class TlsTracer : IDisposable
         public uint Pid;
         public uint Reason;
         public uint Device;
-        public uint Padding;
+        public uint ChangeNanoseconds;
         public ulong Inode;
+        public long ChangeSeconds;
     }
 }

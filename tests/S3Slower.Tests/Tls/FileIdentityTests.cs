@@ -31,6 +31,29 @@ public sealed class FileIdentityTests
     }
 
     [Fact]
+    public void ChangeTimeIsStatsAndSplitsIntoTheKernelsSecondsAndNanoseconds()
+    {
+        string path = Path.GetTempFileName();
+        try
+        {
+            Assert.True(FileIdentity.TryOf(path, out var identity));
+            var stat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%Z", path]) { RedirectStandardOutput = true })!;
+            long statSeconds = long.Parse(stat.StandardOutput.ReadToEnd().Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            stat.WaitForExit();
+
+            var (seconds, nanoseconds) = identity.ChangeTime;
+            Assert.Equal(statSeconds, seconds);
+            Assert.InRange(nanoseconds, 0u, 999_999_999u);
+            Assert.Equal(identity.ChangeTimeNs, FileIdentity.ChangeTimeOf(seconds, nanoseconds));
+            Assert.Equal((-2L, 999_999_999u), new FileIdentity(1, 2, 3, -1_000_000_001).ChangeTime);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void MissingPathIsFalseNotAnException()
     {
         Assert.False(FileIdentity.TryOf("/nonexistent/libssl.so.3", out _));

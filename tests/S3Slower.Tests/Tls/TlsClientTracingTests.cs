@@ -213,6 +213,65 @@ public sealed class TlsClientTracingTests(TlsServerFixture server)
     }
 
     [Fact]
+    public async Task AnExaminedFileIsReportedAgainOnlyWhenItsInodeChanged()
+    {
+        // The watcher remembers examined files by inode *and* change time: an inode number freed by a deleted file and
+        // reused for a new library must not pass for the file examined before. A change of the same file (here chmod)
+        // costs one more examination; an unchanged file is never reported twice.
+        var directory = Directory.CreateTempSubdirectory("s3slower-known-").FullName;
+        string copy = Path.Combine(directory, "libz-copy.so.1");
+        try
+        {
+            File.Copy("/usr/lib/x86_64-linux-gnu/libz.so.1", copy);
+            Assert.True(FileIdentity.TryOf(copy, out var before));
+
+            int ReportsOfCopy() => server.Harness.Tracer.RecentFileEvents.Count(f => f.WithoutChangeTime == before.WithoutChangeTime);
+
+            await LoadAsync(copy);
+            Assert.True(await WaitUntilAsync(() => ReportsOfCopy() == 1), $"first load reported {ReportsOfCopy()} times");
+            Assert.Contains(before, server.Harness.Tracer.RecentFileEvents);
+
+            await LoadAsync(copy);
+            await Task.Delay(300);
+            Assert.Equal(1, ReportsOfCopy());
+
+            File.SetUnixFileMode(copy, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Assert.True(FileIdentity.TryOf(copy, out var after));
+            Assert.Equal(before.WithoutChangeTime, after.WithoutChangeTime);
+            Assert.NotEqual(before, after);
+            await LoadAsync(copy);
+            Assert.True(await WaitUntilAsync(() => ReportsOfCopy() == 2), $"load after chmod: {ReportsOfCopy()} reports");
+            Assert.Contains(after, server.Harness.Tracer.RecentFileEvents);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+
+        static async Task LoadAsync(string library)
+        {
+            var start = new ProcessStartInfo("python3") { RedirectStandardError = true };
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add("import ctypes, sys; ctypes.CDLL(sys.argv[1])");
+            start.ArgumentList.Add(library);
+            using var process = Process.Start(start)!;
+            await process.WaitForExitAsync();
+            Assert.True(process.ExitCode == 0, await process.StandardError.ReadToEndAsync());
+        }
+
+        static async Task<bool> WaitUntilAsync(Func<bool> condition)
+        {
+            var watch = Stopwatch.StartNew();
+            while (!condition() && watch.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                await Task.Delay(20);
+            }
+
+            return condition();
+        }
+    }
+
+    [Fact]
     public void DescribeListsTheSystemLibrariesWithTheirFunctions()
     {
         var lines = server.Harness.Tracer.Describe();
