@@ -226,7 +226,7 @@ internal sealed class CollectorSession
         }
     }
 
-    /// <summary>Counts a batch as received and its duplicates as dropped, and marks all of it stored in the registry.</summary>
+    /// <summary>Counts a batch as received and its duplicates as dropped, and admits it in the registry (a later resend of it is a duplicate).</summary>
     private void Received(Hello hello, ulong firstSequence, int count)
     {
         _metrics.EventsReceived(count);

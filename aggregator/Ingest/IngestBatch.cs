@@ -14,19 +14,7 @@ public sealed class IngestBatch
     private readonly Action<ulong>? _onStored;
 
     public IngestBatch(Hello collector, ulong firstSequence, IReadOnlyList<RequestEvent> events, Action<ulong>? onStored)
-        : this(collector, firstSequence, events, null, onStored)
     {
-    }
-
-    /// <summary>With <see cref="Requests"/>: the events already scrubbed and classified (same order), or null to leave it to the loop.</summary>
-    public IngestBatch(Hello collector, ulong firstSequence, IReadOnlyList<RequestEvent> events, IReadOnlyList<S3Request>? requests, Action<ulong>? onStored)
-    {
-        if (requests is not null && requests.Count != events.Count)
-        {
-            throw new ArgumentException("one classification per event", nameof(requests));
-        }
-
-        Requests = requests;
         Collector = collector;
         FirstSequence = firstSequence;
         Events = events;
@@ -39,7 +27,7 @@ public sealed class IngestBatch
 
     public IReadOnlyList<RequestEvent> Events { get; }
 
-    /// <summary>What each event was classified as by the connection, or null when the loop classifies.</summary>
+    /// <summary>What each event was classified as (set when it is counted), or null before.</summary>
     public IReadOnlyList<S3Request>? Requests { get; private set; }
 
     /// <summary>True once statistics and metrics hold the batch; it must not be counted twice.</summary>

@@ -6,16 +6,18 @@ namespace S3Slower.Aggregator.Processing;
 /// <summary>
 /// What one writer of <see cref="BatchRecorder"/> (a collector connection) records into: its statistics shard, its
 /// pending Prometheus deltas, and the route table that finds both for an event. All of it is guarded by the statistics
-/// shard's lock, which only the owner takes per chunk of events (readers take it once per scrape or report).
+/// shard's lock, which only the owner takes, once per frame (readers take it once per scrape or report).
 /// </summary>
 public sealed class RecorderShard
 {
+    private CountedRequest[]? _frame;
+
     internal RecorderShard(StatsShard stats) => Stats = stats;
 
     internal StatsShard Stats { get; }
 
-    /// <summary>A frame's requests, reduced before any is counted; reused frame after frame.</summary>
-    internal CountedRequest[] Frame { get; } = new CountedRequest[Shared.Protocol.ProtocolConstants.MaxEventsPerBatch];
+    /// <summary>A frame's requests, reduced before any is counted; reused frame after frame (allocated on first use).</summary>
+    internal CountedRequest[] Frame => _frame ??= new CountedRequest[Shared.Protocol.ProtocolConstants.MaxEventsPerBatch];
 
     internal Dictionary<RouteKey, Route> Routes { get; } = new(RouteKeyComparer.Instance);
 
