@@ -126,7 +126,7 @@ internal static class OverheadBenchmark
                 try
                 {
                     run = await workload.RunAsync();
-                    cpu = CpuLine(collectorCpu, ProcessCpu.Used(collector.Pid), aggregatorCpu, ProcessCpu.Used(aggregator.Process.Pid), options.Seconds);
+                    cpu = CpuLine(collectorCpu, ProcessCpu.Used(collector.Pid), aggregatorCpu, ProcessCpu.Used(aggregator.Process.Pid), options.Seconds, run.Requests);
                 }
                 finally
                 {
@@ -169,16 +169,25 @@ internal static class OverheadBenchmark
         return (met && complete && lost == 0, line);
     }
 
-    /// <summary>What tracing cost in CPU during the run: on 2 cores this comes straight out of the load's throughput.</summary>
-    private static string CpuLine(TimeSpan? collectorBefore, TimeSpan? collectorAfter, TimeSpan? aggregatorBefore, TimeSpan? aggregatorAfter, int seconds)
+    /// <summary>
+    /// What tracing cost in CPU during the run: on 2 cores this comes straight out of the load's throughput. Per request
+    /// too, which is the figure that does not depend on how fast the load ran.
+    /// </summary>
+    private static string CpuLine(TimeSpan? collectorBefore, TimeSpan? collectorAfter, TimeSpan? aggregatorBefore, TimeSpan? aggregatorAfter, int seconds, long? requests)
     {
         if (collectorBefore is not { } cb || collectorAfter is not { } ca || aggregatorBefore is not { } ab || aggregatorAfter is not { } aa)
         {
             return "(CPU time unavailable)";
         }
 
+        var collector = ca - cb;
+        var aggregator = aa - ab;
+        string perRequest = requests is > 0
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"; per request {collector.TotalMicroseconds / requests.Value:F1} µs and {aggregator.TotalMicroseconds / requests.Value:F1} µs")
+            : "";
         return string.Create(CultureInfo.InvariantCulture,
-            $"CPU during the run: collector {(ca - cb).TotalSeconds / seconds:P1} of one core, aggregator {(aa - ab).TotalSeconds / seconds:P1} of one core");
+            $"CPU during the run: collector {collector.TotalSeconds / seconds:P1} of one core, aggregator {aggregator.TotalSeconds / seconds:P1} of one core{perRequest}");
     }
 
     private static async Task<(double Requests, double Lost)> CountsAsync(AggregatorHost aggregator, string comm)
