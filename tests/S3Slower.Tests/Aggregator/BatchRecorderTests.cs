@@ -1,0 +1,88 @@
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using S3Slower.Aggregator.Classification;
+using S3Slower.Aggregator.Metrics;
+using S3Slower.Aggregator.Processing;
+using S3Slower.Aggregator.Statistics;
+using S3Slower.Shared.Configuration;
+using S3Slower.Shared.Protocol;
+
+namespace S3Slower.Tests.Aggregator;
+
+/// <summary>Connections count into shards of their own; what they counted must reach every reader, whatever their order.</summary>
+public sealed class BatchRecorderTests
+{
+    private readonly Prometheus.CollectorRegistry _registry = Prometheus.Metrics.NewCustomRegistry();
+    private readonly StatsStore _stats = new();
+    private readonly BatchRecorder _recorder;
+
+    public BatchRecorderTests()
+    {
+        var options = new ProcessingOptions(0, WriteLog: false, BucketLabels: false, KeyRedaction.None, []);
+        _recorder = new BatchRecorder(options, new ScrubbingClassifier(new S3Classifier(), NullLogger.Instance), _stats,
+            new RequestMetrics(_registry, 100, TimeSpan.FromMinutes(5)), screen: null);
+    }
+
+    [Fact]
+    public async Task ShardsAreMergedForReportsAndAppliedForScrapesAndAClosedShardLosesNothing()
+    {
+        var first = _recorder.OpenShard();
+        var second = _recorder.OpenShard();
+        Record(first, 0, Enumerable.Range(0, 300).Select(i => TestEvents.Put("b", "k" + i, 5)).ToArray());
+        Record(second, 0, Enumerable.Range(0, 200).Select(i => TestEvents.Put("b", "k" + i, 5, status: 503)).ToArray());
+
+        Assert.Equal(500, _stats.Snapshot().Sum(g => g.Value.Count));
+        Assert.Equal(500, RequestsTotal(await ScrapeAsync()));
+
+        // Counted after the scrape, then the connection ends: the next scrape and report still see it.
+        Record(first, 300, [TestEvents.Get("b", "late", 5)]);
+        _recorder.CloseShard(first);
+        Assert.Equal(501, RequestsTotal(await ScrapeAsync()));
+        Assert.Equal(501, _stats.Snapshot().Sum(g => g.Value.Count));
+        Assert.Equal(200, _stats.Snapshot().Sum(g => g.Value.ServerErrors));
+
+        // A scrape applies each delta once.
+        Assert.Equal(501, RequestsTotal(await ScrapeAsync()));
+        Assert.Equal(501, _recorder.EventsRecorded);
+    }
+
+    [Fact]
+    public void AFrameThatFailsHalfWayCountsNothing()
+    {
+        var shard = _recorder.OpenShard();
+        var events = Enumerable.Range(0, 600).Select(i => TestEvents.Put("b", "k" + i, 5)).ToArray();
+        events[599] = events[599] with { Method = null! };
+        byte[] body = BodyOf(0, events);
+        var decoder = new EventBatchDecoder();
+
+        Assert.Throws<ProtocolException>(() => _recorder.Record(shard, TestEvents.Collector, decoder, body, decoder.Open(body), 0));
+
+        Assert.Equal(0, _stats.Snapshot().Sum(g => g.Value.Count));
+        Assert.Equal(0, _recorder.EventsRecorded);
+    }
+
+    private void Record(RecorderShard shard, ulong first, RequestEvent[] events)
+    {
+        byte[] body = BodyOf(first, events);
+        var decoder = new EventBatchDecoder();
+        _recorder.Record(shard, TestEvents.Collector, decoder, body, decoder.Open(body), 0);
+    }
+
+    private static byte[] BodyOf(ulong first, RequestEvent[] events)
+    {
+        byte[] frame = FrameCodec.Encode(FrameType.Events, new EventBatch(first, events));
+        _ = FrameCodec.ReadType(frame.AsMemory(ProtocolConstants.LengthPrefixSize), out var body);
+        return body.ToArray();
+    }
+
+    private async Task<string> ScrapeAsync()
+    {
+        using var stream = new MemoryStream();
+        await _registry.CollectAndExportAsTextAsync(stream);
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static double RequestsTotal(string exposition) => exposition.Split('\n')
+        .Where(l => l.StartsWith("s3slower_requests_total{", StringComparison.Ordinal))
+        .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+}
