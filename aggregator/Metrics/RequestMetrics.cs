@@ -45,6 +45,7 @@ public sealed class RequestMetrics
 
     // Guards the caches, the series count and every change to which series exist.
     private readonly Lock _sync = new();
+    private int _generation;
 
     public RequestMetrics(CollectorRegistry registry, int maxSeries, TimeSpan pidTtl, Func<int, bool>? processAlive = null)
     {
@@ -81,8 +82,6 @@ public sealed class RequestMetrics
 
     /// <summary>Bumped whenever series are removed, so a caller that keeps <see cref="Series"/> references drops them.</summary>
     public int Generation => Volatile.Read(ref _generation);
-
-    private int _generation;
 
     /// <summary>Runs <paramref name="apply"/> before every collection of the registry, to apply pending deltas.</summary>
     public void BeforeScrape(Action apply) => _registry.AddBeforeCollectCallback(apply);
