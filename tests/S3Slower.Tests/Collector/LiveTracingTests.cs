@@ -1,6 +1,7 @@
 using S3Slower.Collector.Cli;
 using S3Slower.Collector.Tracing;
 using S3Slower.Shared.Protocol;
+using S3Slower.Tests.Servers;
 using Process = System.Diagnostics.Process;
 using ProcessStartInfo = System.Diagnostics.ProcessStartInfo;
 using Stopwatch = System.Diagnostics.Stopwatch;
@@ -20,7 +21,7 @@ public sealed class LiveTracingTests
             return;
         }
 
-        using var server = new TinyHttpServer();
+        using var server = new EchoHttpServer();
         var sink = new CollectingSink();
         using (TracingSession session = TracingSession.Start(new TraceOptions { Comms = ["curl"] }, sink, TextWriter.Null))
         {
@@ -42,8 +43,8 @@ public sealed class LiveTracingTests
             Assert.Equal("GET", e.Method);
             Assert.Equal($"/bucket/key{i}", e.Target);
             Assert.Equal(200, e.Status);
-            Assert.Equal(TinyHttpServer.Body.Length, e.ResponseBodyBytes);
-            Assert.Equal("req-id-1", e.RequestId);
+            Assert.Equal(EchoHttpServer.Body.Length, e.ResponseBodyBytes);
+            Assert.Equal($"key{i}", e.RequestId);
             Assert.Equal("curl", e.Comm);
             Assert.True(e.RequestStartNs <= e.RequestEndNs && e.RequestEndNs <= e.ResponseStartNs && e.ResponseStartNs <= e.ResponseEndNs);
             Assert.Equal(events[0].ConnectionId, e.ConnectionId);
@@ -63,7 +64,7 @@ public sealed class LiveTracingTests
             return;
         }
 
-        using var server = new TinyHttpServer();
+        using var server = new EchoHttpServer();
         var sink = new CollectingSink();
         using TracingSession session = TracingSession.Start(new TraceOptions { Comms = ["python3"] }, sink, TextWriter.Null);
 
@@ -80,7 +81,7 @@ public sealed class LiveTracingTests
         Assert.True(sinceRead.Elapsed < TimeSpan.FromSeconds(2), $"reported {sinceRead.Elapsed} after the response was read");
         RequestEvent e = Assert.Single(sink.Events);
         Assert.Equal("/bucket/idle", e.Target);
-        Assert.Equal(TinyHttpServer.Body.Length, e.ResponseBodyBytes);
+        Assert.Equal(EchoHttpServer.Body.Length, e.ResponseBodyBytes);
         client.Kill();
     }
 
@@ -133,7 +134,7 @@ public sealed class LiveTracingTests
         }
 
         // shutdown(SHUT_WR) after the request puts the socket in FIN_WAIT1 like close(2) does; only close ends it.
-        using var server = new TinyHttpServer();
+        using var server = new EchoHttpServer();
         var sink = new CollectingSink();
         using TracingSession session = TracingSession.Start(new TraceOptions { Comms = ["s3shalfclose"] }, sink, TextWriter.Null);
         string script = "import socket\n" +
@@ -157,7 +158,7 @@ public sealed class LiveTracingTests
         RequestEvent e = Assert.Single(sink.Events);
         Assert.Equal("/bucket/half", e.Target);
         Assert.Equal(200, e.Status);
-        Assert.Equal(TinyHttpServer.Body.Length, e.ResponseBodyBytes);
+        Assert.Equal(EchoHttpServer.Body.Length, e.ResponseBodyBytes);
         Assert.False(e.Flags.HasFlag(RequestFlags.Incomplete), e.Flags.ToString());
     }
 
@@ -203,7 +204,7 @@ public sealed class LiveTracingTests
             return;
         }
 
-        using var server = new TinyHttpServer();
+        using var server = new EchoHttpServer();
         var sink = new CollectingSink();
         using (TracingSession session = TracingSession.Start(new TraceOptions { Comms = ["curl", "sh", "cat"], AllHttp = true }, sink, TextWriter.Null))
         {

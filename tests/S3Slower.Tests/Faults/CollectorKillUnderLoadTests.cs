@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using S3Slower.Tests.Servers;
 using Xunit.Abstractions;
 
 namespace S3Slower.Tests.Faults;

@@ -26,7 +26,7 @@ public sealed class TlsClientTracingTests(TlsServerFixture server)
     [Fact]
     public void KernelTracksOnlyConnectionsWhoseFirstRequestIsSignedForS3()
     {
-        using var plain = new S3Slower.Tests.Tracing.TinyHttpServer();
+        using var plain = new S3Slower.Tests.Servers.EchoHttpServer();
         string plainUrl = $"http://127.0.0.1:{plain.Port}";
         // curl under a name of its own: collector sessions of tests running in parallel trace "curl".
         string directory = Directory.CreateTempSubdirectory("s3s-filter-").FullName;

@@ -2,15 +2,16 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace S3Slower.Tests.Faults;
+namespace S3Slower.Tests.Servers;
 
 /// <summary>
 /// A keep-alive HTTP/1.1 server on 127.0.0.1 that names each response after its request: the last path segment comes
-/// back as <c>x-amz-request-id</c>, so the client can list exactly which requests completed.
+/// back as <c>x-amz-request-id</c>, so a test can tell exactly which requests completed and that each traced response
+/// was matched with its own request.
 /// </summary>
 internal sealed class EchoHttpServer : IDisposable
 {
-    private const string Body = "<ok/>";
+    public const string Body = "<ok/>";
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
     private long _served;
