@@ -14,7 +14,10 @@ using S3Slower.Shared.Configuration;
 
 namespace S3Slower.Aggregator.Hosting;
 
-/// <summary>Composes the aggregator process: ingest → channel → aggregation loop → metrics, screen, files, HTTP.</summary>
+/// <summary>
+/// Composes the aggregator process: ingest (each connection counts its batches into statistics, metrics and the
+/// screen) → channel → aggregation loop (operations log, exports) → files, HTTP.
+/// </summary>
 public static class AggregatorHost
 {
     /// <summary>Batches the ingest may queue before its connections wait (back-pressure into the collectors' spools).</summary>

@@ -2,7 +2,7 @@ using S3Slower.Shared.Configuration;
 
 namespace S3Slower.Aggregator.Processing;
 
-/// <summary>What the aggregation loop needs from the configuration.</summary>
+/// <summary>What counting requests and writing the operations log need from the configuration.</summary>
 /// <param name="MinLatencyNs">Requests faster than this go to metrics and statistics only.</param>
 /// <param name="WriteLog">Append records to operations.jsonl (the jsonl driver).</param>
 /// <param name="BucketLabels">Group statistics by bucket too.</param>

@@ -6,7 +6,7 @@ namespace S3Slower.Aggregator.Processing;
 
 /// <summary>
 /// Removes any credential the collector let through, then classifies the request. Stateless and thread-safe, so the
-/// connections can run it in parallel before the single aggregation loop sees the batch.
+/// connections run it in parallel, each on the thread that read the batch.
 /// </summary>
 public sealed class ScrubbingClassifier(S3Classifier classifier, ILogger logger)
 {
