@@ -4,7 +4,8 @@ namespace S3Slower.Aggregator.Classification;
 
 /// <summary>
 /// Names the S3 API operation of an HTTP request from its method, request target, Host and a few headers,
-/// and extracts bucket, key and part number. Immutable, so one instance serves every thread.
+/// and extracts bucket, key and part number. One instance serves every thread: its only mutable state is a cache of
+/// parsed Host headers whose entries are replaced whole.
 /// </summary>
 public sealed class S3Classifier
 {
