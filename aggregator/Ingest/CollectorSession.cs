@@ -173,7 +173,7 @@ internal sealed class CollectorSession
             recorder.Record(shard, hello, _decoder, body, header, skip);
         }
 
-        Received(hello, header.FirstSequence, header.Count);
+        Received(hello, header.FirstSequence, header.Count, skip);
         _acks.Writer.TryWrite(header.FirstSequence + (ulong)header.Count);
     }
 
@@ -209,7 +209,7 @@ internal sealed class CollectorSession
     {
         CheckBatch(firstSequence, count);
         int skip = _registry.DuplicatesOf(hello.CollectorId, firstSequence, count);
-        Received(hello, firstSequence, count);
+        Received(hello, firstSequence, count, skip);
         return skip;
     }
 
@@ -227,10 +227,9 @@ internal sealed class CollectorSession
     }
 
     /// <summary>Counts a batch as received and its duplicates as dropped, and admits it in the registry (a later resend of it is a duplicate).</summary>
-    private void Received(Hello hello, ulong firstSequence, int count)
+    private void Received(Hello hello, ulong firstSequence, int count, int skip)
     {
         _metrics.EventsReceived(count);
-        int skip = _registry.DuplicatesOf(hello.CollectorId, firstSequence, count);
         if (skip > 0)
         {
             _metrics.DuplicatesDropped(skip);

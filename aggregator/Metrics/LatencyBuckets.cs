@@ -9,6 +9,9 @@ namespace S3Slower.Aggregator.Metrics;
 /// </summary>
 public static class LatencyBuckets
 {
+    private const long FirstBoundNs = 3L << 13;
+    private const long LastBoundNs = 1L << 36;
+
     public static readonly long[] BoundsNs = Build();
 
     public static readonly double[] BoundsSeconds = [.. BoundsNs.Select(ns => ns / 1e9)];
@@ -33,9 +36,6 @@ public static class LatencyBuckets
         int p = 63 - System.Numerics.BitOperations.LeadingZeroCount((ulong)(ns - 1));
         return ns <= 3L << (p - 1) ? (2 * p) - 28 : (2 * p) - 27;
     }
-
-    private const long FirstBoundNs = 3L << 13;
-    private const long LastBoundNs = 1L << 36;
 
     private static long[] Build()
     {

@@ -119,11 +119,10 @@ public sealed class BatchRecorder
         decoder.SkipEvents(body, ref offset, skip);
         int total = header.Count - skip;
         var rows = shard.Frame;
-        var events = new RequestEvent[Math.Min(ChunkSize, total)];
-        var requests = new S3Request[events.Length];
-        for (int done = 0; done < total; done += events.Length)
+        var (events, requests) = shard.Chunk(ChunkSize);
+        for (int done = 0; done < total; done += ChunkSize)
         {
-            int n = Math.Min(events.Length, total - done);
+            int n = Math.Min(ChunkSize, total - done);
             decoder.ReadEvents(body, ref offset, events.AsSpan(0, n), withIds: false);
             _classifier.ClassifyAll(events.AsSpan(0, n), requests.AsSpan(0, n), _countedParts);
             for (int i = 0; i < n; i++)
@@ -131,6 +130,10 @@ public sealed class BatchRecorder
                 rows[done + i] = new CountedRequest(events[i], requests[i]);
             }
         }
+
+        // The reused chunk must not keep the frame's last events alive until the next frame.
+        Array.Clear(events);
+        Array.Clear(requests);
 
         decoder.Close(body, offset, header);
         _collectors.TryAdd(collector.CollectorId, 0);

@@ -1,5 +1,7 @@
+using S3Slower.Aggregator.Classification;
 using S3Slower.Aggregator.Metrics;
 using S3Slower.Aggregator.Statistics;
+using S3Slower.Shared.Protocol;
 
 namespace S3Slower.Aggregator.Processing;
 
@@ -11,13 +13,19 @@ namespace S3Slower.Aggregator.Processing;
 public sealed class RecorderShard
 {
     private CountedRequest[]? _frame;
+    private RequestEvent[]? _events;
+    private S3Request[]? _requests;
 
     internal RecorderShard(StatsShard stats) => Stats = stats;
 
     internal StatsShard Stats { get; }
 
     /// <summary>A frame's requests, reduced before any is counted; reused frame after frame (allocated on first use).</summary>
-    internal CountedRequest[] Frame => _frame ??= new CountedRequest[Shared.Protocol.ProtocolConstants.MaxEventsPerBatch];
+    internal CountedRequest[] Frame => _frame ??= new CountedRequest[ProtocolConstants.MaxEventsPerBatch];
+
+    /// <summary>The chunk of events being built and their classification; reused like <see cref="Frame"/>.</summary>
+    internal (RequestEvent[] Events, S3Request[] Requests) Chunk(int size) =>
+        (_events ??= new RequestEvent[size], _requests ??= new S3Request[size]);
 
     internal Dictionary<RouteKey, Route> Routes { get; } = new(RouteKeyComparer.Instance);
 

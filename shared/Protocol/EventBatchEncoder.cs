@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using MessagePack;
 
 namespace S3Slower.Shared.Protocol;
@@ -17,13 +16,7 @@ public static class EventBatchEncoder
     /// <summary>Appends one frame holding <paramref name="events"/>, numbered from <paramref name="firstSequence"/>.</summary>
     public static void Write(ArrayBufferWriter<byte> output, ulong firstSequence, IReadOnlyList<RequestEvent> events)
     {
-        int start = output.WrittenCount;
-        output.GetSpan(ProtocolConstants.LengthPrefixSize);
-        output.Advance(ProtocolConstants.LengthPrefixSize);
-
-        var writer = new MessagePackWriter(output);
-        writer.WriteArrayHeader(2);
-        writer.Write((int)FrameType.Events);
+        int start = FrameCodec.BeginFrame(output, FrameType.Events, out var writer);
         writer.WriteArrayHeader(2);
         writer.Write(firstSequence);
         writer.WriteArrayHeader(events.Count);
@@ -33,14 +26,7 @@ public static class EventBatchEncoder
         }
 
         writer.Flush();
-        int payload = output.WrittenCount - start - ProtocolConstants.LengthPrefixSize;
-        if (payload > ProtocolConstants.MaxFrameBytes)
-        {
-            throw new InvalidOperationException($"frame of {payload} bytes exceeds the {ProtocolConstants.MaxFrameBytes}-byte limit");
-        }
-
-        var written = System.Runtime.InteropServices.MemoryMarshal.AsMemory(output.WrittenMemory);
-        BinaryPrimitives.WriteInt32LittleEndian(written.Span.Slice(start, ProtocolConstants.LengthPrefixSize), payload);
+        FrameCodec.EndFrame(output, start);
     }
 
     private static void WriteEvent(ref MessagePackWriter writer, RequestEvent e)

@@ -17,16 +17,30 @@ public static class FrameCodec
     /// <summary>Appends one frame to <paramref name="output"/>.</summary>
     public static void Write<T>(ArrayBufferWriter<byte> output, FrameType type, T body)
     {
+        int start = BeginFrame(output, type, out var writer);
+        MessagePackSerializer.Serialize(ref writer, body, Options);
+        writer.Flush();
+        EndFrame(output, start);
+    }
+
+    /// <summary>
+    /// Starts a frame: reserves its length prefix and writes <c>[type, </c>; the caller writes the body with
+    /// <paramref name="writer"/>, flushes it and calls <see cref="EndFrame"/> with the returned start.
+    /// </summary>
+    internal static int BeginFrame(ArrayBufferWriter<byte> output, FrameType type, out MessagePackWriter writer)
+    {
         int start = output.WrittenCount;
         output.GetSpan(ProtocolConstants.LengthPrefixSize);
         output.Advance(ProtocolConstants.LengthPrefixSize);
-
-        var writer = new MessagePackWriter(output);
+        writer = new MessagePackWriter(output);
         writer.WriteArrayHeader(2);
         writer.Write((int)type);
-        MessagePackSerializer.Serialize(ref writer, body, Options);
-        writer.Flush();
+        return start;
+    }
 
+    /// <summary>Checks the frame begun at <paramref name="start"/> against the size limit and fills in its length prefix.</summary>
+    internal static void EndFrame(ArrayBufferWriter<byte> output, int start)
+    {
         int payload = output.WrittenCount - start - ProtocolConstants.LengthPrefixSize;
         if (payload > ProtocolConstants.MaxFrameBytes)
         {
