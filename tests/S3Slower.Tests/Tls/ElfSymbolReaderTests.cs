@@ -47,6 +47,79 @@ public sealed class ElfSymbolReaderTests
     }
 
     [Fact]
+    public void HashTableLookupFindsWhatWalkingTheSymbolsFinds()
+    {
+        // Every library of the host and node (a static OpenSSL exported from a 98 MB binary): the GNU hash table gives
+        // the same definitions as a walk of .dynsym, for TLS names and for names each file is known to define.
+        var files = Directory.EnumerateFiles("/usr/lib/x86_64-linux-gnu", "*.so*").Append("/usr/bin/node").Append("/usr/bin/python3").Take(400).ToList();
+        int compared = 0;
+        foreach (var file in files)
+        {
+            byte[] image;
+            try
+            {
+                image = File.ReadAllBytes(file);
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+
+            if (!ElfSymbolReader.HasElfMagic(image) || image[4] != 2)
+            {
+                continue;
+            }
+
+            string[] names = [.. TlsFunctions.Symbols, "malloc", "free", "memcpy", "inflate", "PyList_New", "deflateInit_", "no_such_function"];
+            var walked = ElfSymbolReader.FindFunctions(image, names, useHashTable: false);
+            var hashed = ElfSymbolReader.FindFunctions(image, names, useHashTable: true);
+            Assert.Equal(walked.OrderBy(s => s.Name), hashed.OrderBy(s => s.Name));
+            compared += walked.Count;
+        }
+
+        Assert.True(compared > 20, $"only {compared} definitions compared");
+        Assert.Equal(5, ElfSymbolReader.ReadFile("/usr/bin/node", TlsFunctions.Symbols).Count);
+    }
+
+    [Fact]
+    public void CorruptHashTableFailsWithElfFormatException()
+    {
+        const string libssl = "/usr/lib/x86_64-linux-gnu/libssl.so.3";
+        var image = File.ReadAllBytes(libssl);
+        var section = FindSection(image, 0x6ffffff6);
+        var bucketCount = BitConverter.ToUInt32(image, section);
+        var bloomWords = BitConverter.ToUInt32(image, section + 8);
+        // Every bucket points past the symbol table.
+        for (var b = 0; b < bucketCount; b++)
+        {
+            BitConverter.TryWriteBytes(image.AsSpan(section + 16 + (int)(bloomWords * 8) + (b * 4)), 0x7fff_fff0u);
+        }
+
+        Assert.Throws<ElfFormatException>(() => ElfSymbolReader.FindFunctions(image, OpenSslNames));
+
+        // A bucket count larger than the section.
+        image = File.ReadAllBytes(libssl);
+        BitConverter.TryWriteBytes(image.AsSpan(section), 0x4000_0000u);
+        Assert.Throws<ElfFormatException>(() => ElfSymbolReader.FindFunctions(image, OpenSslNames));
+
+        static int FindSection(byte[] image, uint type)
+        {
+            var table = (int)BitConverter.ToUInt64(image, 0x28);
+            var count = BitConverter.ToUInt16(image, 0x3C);
+            for (var i = 0; i < count; i++)
+            {
+                var header = table + (i * 64);
+                if (BitConverter.ToUInt32(image, header + 4) == type)
+                {
+                    return (int)BitConverter.ToUInt64(image, header + 24);
+                }
+            }
+
+            throw new InvalidOperationException("no such section");
+        }
+    }
+
+    [Fact]
     public void CorruptOrForeignFilesFailWithElfFormatException()
     {
         var image = File.ReadAllBytes(TlsFixtures.StaticTlsElf);
