@@ -22,6 +22,10 @@ public sealed class S3Classifier
     // for every request of a host, so the suffix matching runs once per host, not once per request.
     private const int HostCacheSlots = 256;
 
+    /// <summary>The only headers whose values classification reads (a caller may leave the others' values empty).</summary>
+    public static readonly System.Collections.Frozen.FrozenSet<string> HeadersRead =
+        System.Collections.Frozen.FrozenSet.Create(StringComparer.Ordinal, CopySourceHeader, ContentTypeHeader, RequestRouteHeader);
+
     private readonly string[] _endpointSuffixes;
     private readonly HostEntry?[] _hosts = new HostEntry?[HostCacheSlots];
 
@@ -43,10 +47,17 @@ public sealed class S3Classifier
     public S3Request Classify(string method, string target, string? host, IReadOnlyDictionary<string, string>? headers,
         S3RequestParts parts = S3RequestParts.All)
     {
-        ArgumentNullException.ThrowIfNull(method);
         ArgumentNullException.ThrowIfNull(target);
+        return Classify(method, target.AsSpan(), host, headers, parts);
+    }
 
-        ReadOnlySpan<char> rest = target.AsSpan();
+    /// <summary>As above, for a target that is not a string (the counting path decodes it into a reused buffer).</summary>
+    public S3Request Classify(string method, ReadOnlySpan<char> target, string? host, IReadOnlyDictionary<string, string>? headers,
+        S3RequestParts parts = S3RequestParts.All)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+
+        ReadOnlySpan<char> rest = target;
         string? endpoint = host;
         if (TryStripAbsoluteForm(ref rest, out ReadOnlySpan<char> authority) && endpoint is null && !authority.IsEmpty)
         {

@@ -1,3 +1,4 @@
+using System.Text;
 using S3Slower.Aggregator.Classification;
 using S3Slower.Aggregator.Ingest;
 using S3Slower.Aggregator.Metrics;
@@ -108,10 +109,10 @@ public sealed class BatchRecorder
 
     /// <summary>
     /// Records the events of an opened frame from <paramref name="skip"/> on into <paramref name="shard"/>. Events are
-    /// built and classified <see cref="ChunkSize"/> at a time and reduced to <see cref="CountedRequest"/>s, so nothing
-    /// of the frame outlives its chunk; only what counting needs is built (no request ids, no object keys, buckets only
-    /// for bucket labels). Nothing is counted until the whole frame has been read: a malformed one throws
-    /// <see cref="ProtocolException"/> with the shard unchanged.
+    /// read <see cref="ChunkSize"/> at a time as <see cref="CountedEvent"/>s, classified from a reused buffer and reduced
+    /// to <see cref="CountedRequest"/>s, so counting a frame allocates nothing once the connection's strings are cached
+    /// (bucket names aside, when buckets are labels). Nothing is counted until the whole frame has been read: a
+    /// malformed one throws <see cref="ProtocolException"/> with the shard unchanged.
     /// </summary>
     public void Record(RecorderShard shard, Hello collector, EventBatchDecoder decoder, ReadOnlySpan<byte> body, in EventBatchHeader header, int skip)
     {
@@ -119,21 +120,19 @@ public sealed class BatchRecorder
         decoder.SkipEvents(body, ref offset, skip);
         int total = header.Count - skip;
         var rows = shard.Frame;
-        var (events, requests) = shard.Chunk(ChunkSize);
+        var events = shard.Chunk(ChunkSize);
         for (int done = 0; done < total; done += ChunkSize)
         {
             int n = Math.Min(ChunkSize, total - done);
-            decoder.ReadEvents(body, ref offset, events.AsSpan(0, n), withIds: false);
-            _classifier.ClassifyAll(events.AsSpan(0, n), requests.AsSpan(0, n), _countedParts);
+            decoder.ReadCountedEvents(body, ref offset, events.AsSpan(0, n));
             for (int i = 0; i < n; i++)
             {
-                rows[done + i] = new CountedRequest(events[i], requests[i]);
+                rows[done + i] = Reduce(shard, decoder, body, events[i]);
             }
         }
 
-        // The reused chunk must not keep the frame's last events alive until the next frame.
+        // The reused chunk must not keep the frame's last strings alive until the next frame.
         Array.Clear(events);
-        Array.Clear(requests);
 
         decoder.Close(body, offset, header);
         _collectors.TryAdd(collector.CollectorId, 0);
@@ -147,6 +146,16 @@ public sealed class BatchRecorder
         }
 
         Interlocked.Add(ref _eventsRecorded, total);
+    }
+
+    private CountedRequest Reduce(RecorderShard shard, EventBatchDecoder decoder, ReadOnlySpan<byte> body, in CountedEvent e)
+    {
+        var utf8 = e.Target(body);
+        var target = shard.TargetBuffer(Encoding.UTF8.GetMaxCharCount(utf8.Length));
+        target = target[..Encoding.UTF8.GetChars(utf8, target)];
+        var headers = decoder.ReadHeaders(body, e, shard.Headers, S3Classifier.HeadersRead) ? shard.Headers : null;
+        var request = _classifier.Classify(e.Method, target, e.Host, headers, _countedParts);
+        return new CountedRequest(e, request);
     }
 
     /// <summary>Applies every shard's pending Prometheus deltas; runs before each scrape.</summary>

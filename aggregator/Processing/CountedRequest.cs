@@ -6,8 +6,7 @@ namespace S3Slower.Aggregator.Processing;
 
 /// <summary>
 /// One request reduced to what statistics, metrics and the screen count. A value type in a buffer each shard reuses:
-/// a frame's events are reduced to these before any is counted (a bad frame is refused whole), and what the reduction
-/// built (the event, its target, its classification) is garbage by the time a collection runs.
+/// a frame's events are reduced to these before any is counted (a bad frame is refused whole).
 /// </summary>
 internal struct CountedRequest
 {
@@ -23,18 +22,30 @@ internal struct CountedRequest
     public string? ErrorCode;
     public string? Bucket;
 
-    public CountedRequest(RequestEvent e, S3Request request)
+    public CountedRequest(in CountedEvent e, in S3Request request)
+        : this(RequestTiming.From(e.RequestStartNs, e.RequestEndNs, e.ResponseStartNs, e.ResponseEndNs),
+            e.RequestBodyBytes, e.ResponseBodyBytes, e.Pid, e.Status, e.Comm, e.Method, e.ErrorCode, request)
     {
-        Timing = RequestTiming.From(e);
-        RequestBytes = e.RequestBodyBytes;
-        ResponseBytes = e.ResponseBodyBytes;
-        Pid = e.Pid;
-        Status = e.Status;
+    }
+
+    public CountedRequest(RequestEvent e, in S3Request request)
+        : this(RequestTiming.From(e), e.RequestBodyBytes, e.ResponseBodyBytes, e.Pid, e.Status, e.Comm, e.Method, e.ErrorCode, request)
+    {
+    }
+
+    private CountedRequest(
+        in RequestTiming timing, long requestBytes, long responseBytes, int pid, int status, string comm, string method, string? errorCode, in S3Request request)
+    {
+        Timing = timing;
+        RequestBytes = requestBytes;
+        ResponseBytes = responseBytes;
+        Pid = pid;
+        Status = status;
         PartNumber = request.PartNumber;
-        Comm = e.Comm;
-        Method = e.Method;
+        Comm = comm;
+        Method = method;
         Operation = request.Operation;
-        ErrorCode = e.ErrorCode;
+        ErrorCode = errorCode;
         Bucket = request.Bucket;
     }
 }

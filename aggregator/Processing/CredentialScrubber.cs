@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Frozen;
 
 namespace S3Slower.Aggregator.Processing;
@@ -12,36 +11,43 @@ public static class CredentialScrubber
 {
     // SigV4 presign parameters, SigV2 presign parameters, and the session token that rides with either.
     private static readonly string[] SecretQueryParameters =
-        ["X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token", "Signature", "AWSAccessKeyId", "x-amz-security-token"];
+        ["X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token", "Signature", "AWSAccessKeyId"];
 
     private static readonly FrozenSet<string> SecretHeaders = FrozenSet.Create(
         StringComparer.OrdinalIgnoreCase,
         "authorization", "proxy-authorization", "x-amz-security-token", "cookie", "set-cookie", "x-amz-server-side-encryption-customer-key");
 
-    // One vectorised pass over the query instead of four case-insensitive scans: this runs for every request.
-    private static readonly SearchValues<string> SecretHints =
-        SearchValues.Create(["signature", "credential", "token", "accesskey", "%"], StringComparison.OrdinalIgnoreCase);
+    public static string ScrubTarget(string target) => TryScrubTarget(target, out string? scrubbed) ? scrubbed : target;
 
-    public static string ScrubTarget(string target)
+    /// <summary>The target without secret query parameters; false (and no allocation) when it has none.</summary>
+    public static bool TryScrubTarget(ReadOnlySpan<char> target, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? scrubbed)
     {
-        int q = target.IndexOf('?', StringComparison.Ordinal);
-        if (q < 0 || !MayHoldSecret(target.AsSpan(q)))
+        scrubbed = null;
+        int q = target.IndexOf('?');
+        if (q < 0 || !AnyNameMayBeSecret(target[(q + 1)..]))
         {
-            return target;
+            return false;
         }
 
         var kept = new List<string>();
-        foreach (string part in target[(q + 1)..].Split('&'))
+        foreach (string part in new string(target[(q + 1)..]).Split('&'))
         {
             int eq = part.IndexOf('=', StringComparison.Ordinal);
             string name = Uri.UnescapeDataString(eq < 0 ? part : part[..eq]);
-            if (!SecretQueryParameters.Any(s => s.Equals(name, StringComparison.OrdinalIgnoreCase)))
+            if (!IsSecretName(name))
             {
                 kept.Add(part);
             }
         }
 
-        return kept.Count == 0 ? target[..q] : target[..(q + 1)] + string.Join('&', kept);
+        if (kept.Count == target[(q + 1)..].Count('&') + 1)
+        {
+            // An escaped name that decodes to no secret.
+            return false;
+        }
+
+        scrubbed = kept.Count == 0 ? new string(target[..q]) : string.Concat(target[..(q + 1)], string.Join('&', kept));
+        return true;
     }
 
     public static IReadOnlyDictionary<string, string>? ScrubHeaders(IReadOnlyDictionary<string, string>? headers)
@@ -56,6 +62,20 @@ public static class CredentialScrubber
 
     private static bool AnySecret(IReadOnlyDictionary<string, string> headers)
     {
+        // The decoder's dictionaries are enumerated without boxing their enumerator: this runs for every request.
+        if (headers is Dictionary<string, string> dictionary)
+        {
+            foreach (string name in dictionary.Keys)
+            {
+                if (IsSecretHeader(name))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         foreach (var header in headers)
         {
             if (IsSecretHeader(header.Key))
@@ -69,5 +89,35 @@ public static class CredentialScrubber
 
     private static bool IsSecretHeader(string name) => SecretHeaders.Contains(name);
 
-    private static bool MayHoldSecret(ReadOnlySpan<char> query) => query.ContainsAny(SecretHints);
+    // Names only, compared whole: values hold '%' (the encoded prefix of most ListObjects calls) and names such as
+    // continuation-token look like secrets to a substring search; either would send every such request down the slow
+    // path. A name with an escape is decoded there.
+    private static bool AnyNameMayBeSecret(ReadOnlySpan<char> query)
+    {
+        foreach (var range in query.Split('&'))
+        {
+            var parameter = query[range];
+            int eq = parameter.IndexOf('=');
+            var name = eq < 0 ? parameter : parameter[..eq];
+            if (name.Contains('%') || IsSecretName(name))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsSecretName(ReadOnlySpan<char> name)
+    {
+        foreach (string secret in SecretQueryParameters)
+        {
+            if (name.Equals(secret, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

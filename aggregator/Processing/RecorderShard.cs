@@ -1,4 +1,3 @@
-using S3Slower.Aggregator.Classification;
 using S3Slower.Aggregator.Metrics;
 using S3Slower.Aggregator.Statistics;
 using S3Slower.Shared.Protocol;
@@ -13,8 +12,11 @@ namespace S3Slower.Aggregator.Processing;
 public sealed class RecorderShard
 {
     private CountedRequest[]? _frame;
-    private RequestEvent[]? _events;
-    private S3Request[]? _requests;
+    private CountedEvent[]? _events;
+    private char[] _target = new char[InitialTargetChars];
+
+    // Longer targets grow the buffer once; the collector copies at most a few KiB of request head.
+    private const int InitialTargetChars = 2048;
 
     internal RecorderShard(StatsShard stats) => Stats = stats;
 
@@ -23,9 +25,22 @@ public sealed class RecorderShard
     /// <summary>A frame's requests, reduced before any is counted; reused frame after frame (allocated on first use).</summary>
     internal CountedRequest[] Frame => _frame ??= new CountedRequest[ProtocolConstants.MaxEventsPerBatch];
 
-    /// <summary>The chunk of events being built and their classification; reused like <see cref="Frame"/>.</summary>
-    internal (RequestEvent[] Events, S3Request[] Requests) Chunk(int size) =>
-        (_events ??= new RequestEvent[size], _requests ??= new S3Request[size]);
+    /// <summary>The chunk of events being read; reused like <see cref="Frame"/>.</summary>
+    internal CountedEvent[] Chunk(int size) => _events ??= new CountedEvent[size];
+
+    /// <summary>An event's headers while it is classified; reused.</summary>
+    internal Dictionary<string, string> Headers { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>A buffer for <paramref name="chars"/> characters of request target; reused.</summary>
+    internal Span<char> TargetBuffer(int chars)
+    {
+        if (_target.Length < chars)
+        {
+            _target = new char[chars];
+        }
+
+        return _target;
+    }
 
     internal Dictionary<RouteKey, Route> Routes { get; } = new(RouteKeyComparer.Instance);
 

@@ -10,19 +10,27 @@ namespace S3Slower.Aggregator.Processing;
 /// </summary>
 public sealed class ScrubbingClassifier(S3Classifier classifier, ILogger logger)
 {
-    public S3Request Classify(RequestEvent e, S3RequestParts parts = S3RequestParts.All)
+    public S3Request Classify(RequestEvent e, S3RequestParts parts = S3RequestParts.All) =>
+        Classify(e.Method, e.Target, e.Host, e.Headers, parts);
+
+    /// <summary>Classifies a request whose target is not a string; allocates nothing when there is no secret to remove.</summary>
+    public S3Request Classify(string method, ReadOnlySpan<char> target, string host, IReadOnlyDictionary<string, string>? headers, S3RequestParts parts)
     {
-        string target = CredentialScrubber.ScrubTarget(e.Target);
-        var headers = CredentialScrubber.ScrubHeaders(e.Headers);
+        if (CredentialScrubber.TryScrubTarget(target, out string? scrubbed))
+        {
+            target = scrubbed;
+        }
+
+        headers = CredentialScrubber.ScrubHeaders(headers);
         try
         {
-            return classifier.Classify(e.Method, target, e.Host, headers, parts);
+            return classifier.Classify(method, target, host, headers, parts);
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or IndexOutOfRangeException)
         {
             // The classifier must not throw on odd input; if it does, the request still counts, as Unknown.
-            logger.LogDebug(ex, "Classifier failed on {Method} request", e.Method);
-            return new S3Request(S3Classifier.Unknown, null, null, null, e.Host, "error");
+            logger.LogDebug(ex, "Classifier failed on {Method} request", method);
+            return new S3Request(S3Classifier.Unknown, null, null, null, host, "error");
         }
     }
 

@@ -23,6 +23,11 @@ public sealed class EventBatchDecoder
     private readonly Utf8StringCache _strings = new();
     private readonly Utf8StringCache _values = new();
 
+    // Where the counted reader checks an event's headers (repeated names are refused) without keeping them.
+    private readonly Dictionary<string, string> _checkedHeaders = new(StringComparer.Ordinal);
+
+    private static readonly IReadOnlySet<string> NoValues = System.Collections.Frozen.FrozenSet<string>.Empty;
+
     public EventBatch Decode(ReadOnlySpan<byte> body)
     {
         var reader = new MessagePackSpanReader(body);
@@ -30,7 +35,7 @@ public sealed class EventBatchDecoder
         var events = new RequestEvent[count];
         for (int i = 0; i < count; i++)
         {
-            events[i] = ReadEvent(ref reader, Detail.Full);
+            events[i] = ReadEvent(ref reader, ids: true);
         }
 
         ReadTrailer(ref reader, fields);
@@ -61,13 +66,48 @@ public sealed class EventBatchDecoder
     public void ReadEvents(ReadOnlySpan<byte> body, ref int offset, Span<RequestEvent> destination, bool withIds = true)
     {
         var reader = new MessagePackSpanReader(body, offset);
-        var detail = withIds ? Detail.Full : Detail.Counted;
         for (int i = 0; i < destination.Length; i++)
         {
-            destination[i] = ReadEvent(ref reader, detail);
+            destination[i] = ReadEvent(ref reader, withIds);
         }
 
         offset = reader.Position;
+    }
+
+    /// <summary>
+    /// Reads the next <c>destination.Length</c> events of an opened batch as <see cref="CountedEvent"/>s, like
+    /// <see cref="ReadEvents"/> without ids; nothing is allocated once the connection's strings are cached. The events
+    /// point into <paramref name="body"/>, which must outlive them. Refuses exactly what <see cref="Decode"/> refuses.
+    /// </summary>
+    public void ReadCountedEvents(ReadOnlySpan<byte> body, ref int offset, Span<CountedEvent> destination)
+    {
+        var reader = new MessagePackSpanReader(body, offset);
+        for (int i = 0; i < destination.Length; i++)
+        {
+            EventIdentity unused = default;
+            ReadFields(ref reader, ref destination[i], ref unused, ids: false, buildHeaders: false);
+        }
+
+        offset = reader.Position;
+    }
+
+    /// <summary>
+    /// Fills <paramref name="into"/> (cleared first) with the headers of a counted event; false when it has none. With
+    /// <paramref name="valuesOf"/>, only those names get their values; the others map to "" (a reader that needs a few
+    /// headers does not build the varying values of the rest, such as content-length).
+    /// </summary>
+    public bool ReadHeaders(ReadOnlySpan<byte> body, in CountedEvent e, Dictionary<string, string> into, IReadOnlySet<string>? valuesOf = null)
+    {
+        ArgumentNullException.ThrowIfNull(into);
+        into.Clear();
+        if (e.HeadersOffset < 0)
+        {
+            return false;
+        }
+
+        var reader = new MessagePackSpanReader(body, e.HeadersOffset);
+        _ = ReadHeaders(ref reader, into, valuesOf);
+        return true;
     }
 
     /// <summary>Moves <paramref name="offset"/> past <paramref name="count"/> events of an opened batch without building them.</summary>
@@ -123,80 +163,97 @@ public sealed class EventBatchDecoder
         }
     }
 
-    private RequestEvent ReadEvent(ref MessagePackSpanReader reader, Detail detail)
+    private RequestEvent ReadEvent(ref MessagePackSpanReader reader, bool ids)
     {
-        bool ids = detail == Detail.Full;
+        var body = reader.Buffer;
+        CountedEvent e = default;
+        EventIdentity id = default;
+        ReadFields(ref reader, ref e, ref id, ids, buildHeaders: true);
+        return new RequestEvent
+        {
+            RequestStartNs = e.RequestStartNs,
+            RequestEndNs = e.RequestEndNs,
+            ResponseStartNs = e.ResponseStartNs,
+            ResponseEndNs = e.ResponseEndNs,
+            RequestBodyBytes = e.RequestBodyBytes,
+            ResponseBodyBytes = e.ResponseBodyBytes,
+            Pid = e.Pid,
+            Tid = id.Tid,
+            Comm = e.Comm,
+            Method = e.Method,
+            Target = System.Text.Encoding.UTF8.GetString(e.Target(body)),
+            Host = e.Host,
+            Status = e.Status,
+            RequestId = id.RequestId,
+            AmzId2 = id.AmzId2,
+            ErrorCode = e.ErrorCode,
+            Tls = id.Tls,
+            ConnectionId = id.ConnectionId,
+            Peer = id.Peer,
+            Flags = id.Flags,
+            Headers = id.Headers,
+        };
+    }
+
+    // One pass over an event's fields for both readers: without ids the identity strings are checked, not built, and
+    // without buildHeaders the headers are checked and left in the body.
+    private void ReadFields(ref MessagePackSpanReader reader, ref CountedEvent e, ref EventIdentity id, bool ids, bool buildHeaders)
+    {
         if (reader.TryReadNil())
         {
             throw new ProtocolException("batch holds a nil event");
         }
 
         int fields = reader.ReadArrayHeader();
-        long requestStart = 0, requestEnd = 0, responseStart = 0, responseEnd = 0, requestBytes = 0, responseBytes = 0;
-        int pid = 0, tid = 0, status = 0;
-        string comm = "", method = "", target = "", host = "";
-        string? requestId = null, amzId2 = null, errorCode = null, peer = null;
-        bool tls = false;
-        ulong connectionId = 0;
-        var flags = RequestFlags.None;
-        IReadOnlyDictionary<string, string>? headers = null;
+        e.Comm = e.Method = e.Host = "";
+        e.HeadersOffset = -1;
         for (int field = 0; field < fields; field++)
         {
             switch (field)
             {
-                case 0: requestStart = reader.ReadInt64(); break;
-                case 1: requestEnd = reader.ReadInt64(); break;
-                case 2: responseStart = reader.ReadInt64(); break;
-                case 3: responseEnd = reader.ReadInt64(); break;
-                case 4: requestBytes = reader.ReadInt64(); break;
-                case 5: responseBytes = reader.ReadInt64(); break;
-                case 6: pid = reader.ReadInt32(); break;
-                case 7: tid = reader.ReadInt32(); break;
-                case 8: comm = Required(ref reader, "Comm", cached: true); break;
-                case 9: method = Required(ref reader, "Method", cached: true); break;
-                case 10: target = Required(ref reader, "Target", cached: false); break;
-                case 11: host = Required(ref reader, "Host", cached: true); break;
-                case 12: status = reader.ReadInt32(); break;
-                case 13: requestId = Uncached(ref reader, ids); break;
-                case 14: amzId2 = Uncached(ref reader, ids); break;
-                case 15: errorCode = Cached(ref reader, _strings, materialize: true); break;
-                case 16: tls = reader.ReadBoolean(); break;
-                case 17: connectionId = reader.ReadUInt64(); break;
-                case 18: peer = Cached(ref reader, _values, ids); break;
-                case 19: flags = (RequestFlags)reader.ReadInt32(); break;
-                case 20: headers = ReadHeaders(ref reader); break;
+                case 0: e.RequestStartNs = reader.ReadInt64(); break;
+                case 1: e.RequestEndNs = reader.ReadInt64(); break;
+                case 2: e.ResponseStartNs = reader.ReadInt64(); break;
+                case 3: e.ResponseEndNs = reader.ReadInt64(); break;
+                case 4: e.RequestBodyBytes = reader.ReadInt64(); break;
+                case 5: e.ResponseBodyBytes = reader.ReadInt64(); break;
+                case 6: e.Pid = reader.ReadInt32(); break;
+                case 7: id.Tid = reader.ReadInt32(); break;
+                case 8: e.Comm = Required(ref reader, "Comm"); break;
+                case 9: e.Method = Required(ref reader, "Method"); break;
+                case 10: (e.TargetOffset, e.TargetLength) = RequiredBytes(ref reader, "Target"); break;
+                case 11: e.Host = Required(ref reader, "Host"); break;
+                case 12: e.Status = reader.ReadInt32(); break;
+                case 13: id.RequestId = Uncached(ref reader, ids); break;
+                case 14: id.AmzId2 = Uncached(ref reader, ids); break;
+                case 15: e.ErrorCode = Cached(ref reader, _strings, materialize: true); break;
+                case 16: id.Tls = reader.ReadBoolean(); break;
+                case 17: id.ConnectionId = reader.ReadUInt64(); break;
+                case 18: id.Peer = Cached(ref reader, _values, ids); break;
+                case 19: id.Flags = (RequestFlags)reader.ReadInt32(); break;
+                case 20:
+                    if (!reader.TryReadNil())
+                    {
+                        e.HeadersOffset = reader.Position;
+                        id.Headers = buildHeaders ? ReadHeaders(ref reader, null) : ReadHeaders(ref reader, _checkedHeaders, NoValues);
+                    }
+
+                    break;
                 default: reader.Skip(); break;
             }
         }
-
-        return new RequestEvent
-        {
-            RequestStartNs = requestStart,
-            RequestEndNs = requestEnd,
-            ResponseStartNs = responseStart,
-            ResponseEndNs = responseEnd,
-            RequestBodyBytes = requestBytes,
-            ResponseBodyBytes = responseBytes,
-            Pid = pid,
-            Tid = tid,
-            Comm = comm,
-            Method = method,
-            Target = target,
-            Host = host,
-            Status = status,
-            RequestId = requestId,
-            AmzId2 = amzId2,
-            ErrorCode = errorCode,
-            Tls = tls,
-            ConnectionId = connectionId,
-            Peer = peer,
-            Flags = flags,
-            Headers = headers,
-        };
     }
 
     // The serializer would store nil in these non-nullable fields and let the aggregator trip over it later; refuse it here.
-    private string Required(ref MessagePackSpanReader reader, string field, bool cached)
+    private string Required(ref MessagePackSpanReader reader, string field) => _strings.Get(RequiredBytes(ref reader, field, out _));
+
+    private static (int Offset, int Length) RequiredBytes(ref MessagePackSpanReader reader, string field)
+    {
+        var bytes = RequiredBytes(ref reader, field, out int offset);
+        return (offset, bytes.Length);
+    }
+
+    private static ReadOnlySpan<byte> RequiredBytes(ref MessagePackSpanReader reader, string field, out int offset)
     {
         if (reader.TryReadNil())
         {
@@ -204,7 +261,8 @@ public sealed class EventBatchDecoder
         }
 
         var bytes = reader.ReadStringBytes();
-        return cached ? _strings.Get(bytes) : System.Text.Encoding.UTF8.GetString(bytes);
+        offset = reader.Position - bytes.Length;
+        return bytes;
     }
 
     // Without materialize the value is checked and skipped.
@@ -230,15 +288,13 @@ public sealed class EventBatchDecoder
         return materialize ? cache.Get(bytes) : null;
     }
 
-    private Dictionary<string, string>? ReadHeaders(ref MessagePackSpanReader reader)
+    // Into a new dictionary (returned), or into reuse (cleared first; null is returned). Only the values of names in
+    // valuesOf are decoded when it is given; the other names map to "" (their values are checked, never built).
+    private Dictionary<string, string>? ReadHeaders(ref MessagePackSpanReader reader, Dictionary<string, string>? reuse, IReadOnlySet<string>? valuesOf = null)
     {
-        if (reader.TryReadNil())
-        {
-            return null;
-        }
-
         int count = reader.ReadMapHeader();
-        var headers = new Dictionary<string, string>(count, StringComparer.Ordinal);
+        var headers = reuse ?? new Dictionary<string, string>(count, StringComparer.Ordinal);
+        headers.Clear();
         for (int i = 0; i < count; i++)
         {
             if (reader.NextIsNil)
@@ -247,19 +303,27 @@ public sealed class EventBatchDecoder
             }
 
             string name = _strings.Get(reader.ReadStringBytes());
-            string? value = Cached(ref reader, _values, materialize: true);
-            if (!headers.TryAdd(name, value!))
+            bool wanted = valuesOf is null || valuesOf.Contains(name);
+            string? value = Cached(ref reader, _values, materialize: wanted);
+            if (!headers.TryAdd(name, wanted ? value! : ""))
             {
                 throw new ProtocolException($"RequestEvent.Headers repeats {name}");
             }
         }
 
-        return headers;
+        return reuse is null ? headers : null;
     }
 
-    private enum Detail
+    /// <summary>Fields of a request that only the full reader keeps.</summary>
+    private struct EventIdentity
     {
-        Counted,
-        Full,
+        public int Tid;
+        public string? RequestId;
+        public string? AmzId2;
+        public bool Tls;
+        public ulong ConnectionId;
+        public string? Peer;
+        public RequestFlags Flags;
+        public Dictionary<string, string>? Headers;
     }
 }

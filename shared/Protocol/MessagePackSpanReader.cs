@@ -24,6 +24,8 @@ internal ref struct MessagePackSpanReader
 
     public readonly int Remaining => _buffer.Length - _position;
 
+    public readonly ReadOnlySpan<byte> Buffer => _buffer;
+
     /// <summary>Bytes read so far: where a reader created later over the same buffer resumes.</summary>
     public readonly int Position => _position;
 

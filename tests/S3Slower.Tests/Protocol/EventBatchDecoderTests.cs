@@ -199,6 +199,29 @@ public sealed class EventBatchDecoderTests
         offset = header.EventsOffset;
         decoder.ReadEvents(body, ref offset, chunk.AsSpan(0, 1), withIds: false);
         AssertSame(events[0] with { RequestId = null, AmzId2 = null, Peer = null }, chunk[0]);
+
+        // The counted reader: the same fields, the target and headers read from the body.
+        var counted = ReadCounted(decoder, body, out var headers);
+        Assert.Equal(size, counted.Count);
+        for (int i = 0; i < size; i++)
+        {
+            AssertCounted(events[i], counted[i], body, headers[i]);
+        }
+    }
+
+    [Fact]
+    public void CountedHeadersCanLeaveValuesUnread()
+    {
+        byte[] body = MessagePackSerializer.Serialize(new EventBatch(1, [Full, Minimal]), FrameCodec.Options);
+        var decoder = new EventBatchDecoder();
+        var counted = ReadCounted(decoder, body, out _);
+        var into = new Dictionary<string, string>(StringComparer.Ordinal) { ["stale"] = "x" };
+
+        Assert.True(decoder.ReadHeaders(body, counted[0], into, new HashSet<string>(StringComparer.Ordinal) { "x-amz-copy-source" }));
+        Assert.Equal(new Dictionary<string, string> { ["x-amz-copy-source"] = "/src/key", ["content-length"] = "" }, into);
+
+        Assert.False(decoder.ReadHeaders(body, counted[1], into));
+        Assert.Empty(into);
     }
 
     [Fact]
@@ -218,7 +241,9 @@ public sealed class EventBatchDecoderTests
 
             bool decodes = Throws(() => new EventBatchDecoder().Decode(body));
             bool chunked = Throws(() => ReadInChunks(new EventBatchDecoder(), body));
+            bool counted = Throws(() => ReadCounted(new EventBatchDecoder(), body, out _));
             Assert.True(decodes == chunked, $"round {round}: Decode {(decodes ? "threw" : "passed")}, chunks {(chunked ? "threw" : "passed")}");
+            Assert.True(decodes == counted, $"round {round}: Decode {(decodes ? "threw" : "passed")}, counted {(counted ? "threw" : "passed")}");
             rejected += decodes ? 1 : 0;
         }
 
@@ -308,6 +333,41 @@ public sealed class EventBatchDecoderTests
 
         decoder.Close(body, offset, header);
         return all;
+    }
+
+    // Reads every event as the recorder does, two at a time, and each one's headers right after its chunk.
+    private static List<CountedEvent> ReadCounted(EventBatchDecoder decoder, byte[] body, out List<Dictionary<string, string>?> headers)
+    {
+        var header = decoder.Open(body);
+        int offset = header.EventsOffset;
+        var all = new List<CountedEvent>();
+        headers = [];
+        var chunk = new CountedEvent[2];
+        for (int left = header.Count; left > 0; left -= chunk.Length)
+        {
+            int n = Math.Min(chunk.Length, left);
+            decoder.ReadCountedEvents(body, ref offset, chunk.AsSpan(0, n));
+            foreach (var e in chunk.Take(n))
+            {
+                var into = new Dictionary<string, string>(StringComparer.Ordinal);
+                headers.Add(decoder.ReadHeaders(body, e, into) ? into : null);
+            }
+
+            all.AddRange(chunk.Take(n));
+        }
+
+        decoder.Close(body, offset, header);
+        return all;
+    }
+
+    private static void AssertCounted(RequestEvent expected, CountedEvent actual, byte[] body, Dictionary<string, string>? headers)
+    {
+        Assert.Equal(
+            (expected.RequestStartNs, expected.RequestEndNs, expected.ResponseStartNs, expected.ResponseEndNs, expected.RequestBodyBytes, expected.ResponseBodyBytes),
+            (actual.RequestStartNs, actual.RequestEndNs, actual.ResponseStartNs, actual.ResponseEndNs, actual.RequestBodyBytes, actual.ResponseBodyBytes));
+        Assert.Equal((expected.Pid, expected.Status, expected.Comm, expected.Method, expected.Host, expected.ErrorCode), (actual.Pid, actual.Status, actual.Comm, actual.Method, actual.Host, actual.ErrorCode));
+        Assert.Equal(expected.Target, System.Text.Encoding.UTF8.GetString(actual.Target(body)));
+        Assert.Equal(expected.Headers?.OrderBy(h => h.Key), headers?.OrderBy(h => h.Key));
     }
 
     private static void AssertSame(RequestEvent expected, RequestEvent actual)
