@@ -34,15 +34,6 @@ public sealed class ScrubbingClassifier(S3Classifier classifier, ILogger logger)
         }
     }
 
-    /// <summary>Classifies <paramref name="events"/> into <paramref name="requests"/>, in order.</summary>
-    public void ClassifyAll(ReadOnlySpan<RequestEvent> events, Span<S3Request> requests, S3RequestParts parts)
-    {
-        for (int i = 0; i < events.Length; i++)
-        {
-            requests[i] = Classify(events[i], parts);
-        }
-    }
-
     /// <summary>Classifies every event of a batch, in order.</summary>
     public S3Request[] ClassifyAll(IReadOnlyList<RequestEvent> events)
     {

@@ -205,6 +205,8 @@ public sealed class EventBatchDecoder
         }
 
         int fields = reader.ReadArrayHeader();
+        // Missing trailing fields keep their defaults, not what a reused destination held for an earlier event.
+        e = default;
         e.Comm = e.Method = e.Host = "";
         e.HeadersOffset = -1;
         for (int field = 0; field < fields; field++)

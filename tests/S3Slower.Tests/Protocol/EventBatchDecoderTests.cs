@@ -210,6 +210,48 @@ public sealed class EventBatchDecoderTests
     }
 
     [Fact]
+    public void ACountedEventWithMissingFieldsKeepsNothingOfTheEventBefore()
+    {
+        // One reused destination: a short event (an older collector's) read where a full one was.
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        writer.WriteArrayHeader(2);
+        writer.Write(0UL);
+        writer.WriteArrayHeader(2);
+        writer.Flush();
+        System.Buffers.BuffersExtensions.Write(buffer, MessagePackSerializer.Serialize(Full, FrameCodec.Options));
+        writer = new MessagePackWriter(buffer);
+        writer.WriteArrayHeader(13);
+        for (int i = 0; i < 13; i++)
+        {
+            if (i is 8 or 9 or 10 or 11)
+            {
+                writer.Write("s" + i);
+            }
+            else
+            {
+                writer.Write(i);
+            }
+        }
+
+        writer.Flush();
+        byte[] body = buffer.WrittenSpan.ToArray();
+        var decoder = new EventBatchDecoder();
+        var header = decoder.Open(body);
+        int offset = header.EventsOffset;
+        var reference = new EventBatchDecoder().Decode(body).Events;
+        var slot = new CountedEvent[1];
+        decoder.ReadCountedEvents(body, ref offset, slot);
+        AssertCounted(reference[0], slot[0], body, new Dictionary<string, string>(Full.Headers!));
+        decoder.ReadCountedEvents(body, ref offset, slot);
+        decoder.Close(body, offset, header);
+
+        AssertCounted(reference[1], slot[0], body, headers: null);
+        Assert.Null(slot[0].ErrorCode);
+        Assert.Equal(-1, slot[0].HeadersOffset);
+    }
+
+    [Fact]
     public void CountedHeadersCanLeaveValuesUnread()
     {
         byte[] body = MessagePackSerializer.Serialize(new EventBatch(1, [Full, Minimal]), FrameCodec.Options);
