@@ -20,7 +20,9 @@ public sealed class LogLinearHistogram
     /// <summary>Values at or above this are counted in the last bucket (min/max/sum stay exact).</summary>
     public static readonly long MaxTrackable = (long)SubBuckets << (MaxOctaves - 1);
 
-    private readonly long[]?[] _octaves = new long[]?[MaxOctaves];
+    // Inline in the object, not an array of its own: recording is then two dependent loads (this, the octave) instead
+    // of three, and with five histograms per request on a busy host each load is likely a cache miss.
+    private OctaveTable _octaves;
 
     public long Count { get; private set; }
 
@@ -79,7 +81,7 @@ public sealed class LogLinearHistogram
 
     public void Clear()
     {
-        Array.Clear(_octaves);
+        ((Span<long[]?>)_octaves).Clear();
         Count = 0;
         Sum = 0;
         Min = long.MaxValue;
@@ -166,7 +168,19 @@ public sealed class LogLinearHistogram
     }
 
     /// <summary>Bytes held by the counts, for the memory bound tests.</summary>
-    public int AllocatedBytes => _octaves.Count(o => o is not null) * SubBuckets * sizeof(long);
+    public int AllocatedBytes
+    {
+        get
+        {
+            int allocated = 0;
+            foreach (var octave in (ReadOnlySpan<long[]?>)_octaves)
+            {
+                allocated += octave is null ? 0 : SubBuckets * sizeof(long);
+            }
+
+            return allocated;
+        }
+    }
 
     internal static (int Octave, int Sub) Locate(long value)
     {
@@ -193,5 +207,11 @@ public sealed class LogLinearHistogram
         }
 
         return octave == 0 ? sub : (long)(SubBuckets + sub) << (octave - 1);
+    }
+
+    [System.Runtime.CompilerServices.InlineArray(MaxOctaves)]
+    private struct OctaveTable
+    {
+        private long[]? _first;
     }
 }
