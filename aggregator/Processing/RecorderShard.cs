@@ -11,12 +11,12 @@ namespace S3Slower.Aggregator.Processing;
 /// </summary>
 public sealed class RecorderShard
 {
+    // Longer targets grow the buffer once; the collector copies at most a few KiB of request head.
+    private const int InitialTargetChars = 2048;
+
     private CountedRequest[]? _frame;
     private CountedEvent[]? _events;
     private char[] _target = new char[InitialTargetChars];
-
-    // Longer targets grow the buffer once; the collector copies at most a few KiB of request head.
-    private const int InitialTargetChars = 2048;
 
     internal RecorderShard(StatsShard stats) => Stats = stats;
 

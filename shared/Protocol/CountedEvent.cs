@@ -3,7 +3,7 @@ namespace S3Slower.Shared.Protocol;
 /// <summary>
 /// What counting a request needs of one event, read by <see cref="EventBatchDecoder.ReadCountedEvents"/> without
 /// allocating: a value type whose strings are the connection's interned instances, and whose request target and headers
-/// stay UTF-8 in the frame (offsets into the body the event was read from). Ids, tid, peer and flags are not read.
+/// stay UTF-8 in the frame (offsets into the body the event was read from). Ids, tid, peer and flags are checked, not kept.
 /// </summary>
 public struct CountedEvent
 {
