@@ -9,9 +9,9 @@ namespace S3Slower.Shared.Protocol;
 /// </summary>
 /// <remarks>
 /// Two ways to read a batch: <see cref="Decode"/> builds every event at once (the operations log keeps them), while
-/// <see cref="Open"/>, <see cref="ReadEvents"/> and <see cref="Close"/> build a few events at a time, so a consumer that
-/// reduces and forgets them never holds thousands of events across a garbage collection (which would copy them into an
-/// older generation). Such a consumer must count nothing before <see cref="Close"/> returns: a bad batch is refused whole.
+/// <see cref="Open"/>, <see cref="ReadCountedEvents"/> and <see cref="Close"/> read a few events at a time into values
+/// that point into the frame, so a consumer that only counts allocates nothing per event. Such a consumer must count
+/// nothing before <see cref="Close"/> returns: a bad batch is refused whole.
 /// </remarks>
 public sealed class EventBatchDecoder
 {
@@ -35,7 +35,7 @@ public sealed class EventBatchDecoder
         var events = new RequestEvent[count];
         for (int i = 0; i < count; i++)
         {
-            events[i] = ReadEvent(ref reader, ids: true);
+            events[i] = ReadEvent(ref reader);
         }
 
         ReadTrailer(ref reader, fields);
@@ -58,26 +58,10 @@ public sealed class EventBatchDecoder
     }
 
     /// <summary>
-    /// Builds the next <c>destination.Length</c> events of an opened batch, starting at
+    /// Reads the next <c>destination.Length</c> events of an opened batch as <see cref="CountedEvent"/>s, starting at
     /// <paramref name="offset"/> (<see cref="EventBatchHeader.EventsOffset"/> for the first) and moving it past them.
-    /// Without <paramref name="withIds"/>, RequestId, AmzId2 and Peer stay null: they identify one request, and a consumer
-    /// that only counts requests would build two or three strings per event for nothing.
-    /// </summary>
-    public void ReadEvents(ReadOnlySpan<byte> body, ref int offset, Span<RequestEvent> destination, bool withIds = true)
-    {
-        var reader = new MessagePackSpanReader(body, offset);
-        for (int i = 0; i < destination.Length; i++)
-        {
-            destination[i] = ReadEvent(ref reader, withIds);
-        }
-
-        offset = reader.Position;
-    }
-
-    /// <summary>
-    /// Reads the next <c>destination.Length</c> events of an opened batch as <see cref="CountedEvent"/>s, like
-    /// <see cref="ReadEvents"/> without ids; nothing is allocated once the connection's strings are cached. The events
-    /// point into <paramref name="body"/>, which must outlive them. Refuses exactly what <see cref="Decode"/> refuses.
+    /// Nothing is allocated once the connection's strings are cached; the events point into <paramref name="body"/>,
+    /// which must outlive them. Refuses exactly what <see cref="Decode"/> refuses.
     /// </summary>
     public void ReadCountedEvents(ReadOnlySpan<byte> body, ref int offset, Span<CountedEvent> destination)
     {
@@ -85,7 +69,7 @@ public sealed class EventBatchDecoder
         for (int i = 0; i < destination.Length; i++)
         {
             EventIdentity unused = default;
-            ReadFields(ref reader, ref destination[i], ref unused, ids: false, buildHeaders: false);
+            ReadFields(ref reader, ref destination[i], ref unused, full: false);
         }
 
         offset = reader.Position;
@@ -163,12 +147,12 @@ public sealed class EventBatchDecoder
         }
     }
 
-    private RequestEvent ReadEvent(ref MessagePackSpanReader reader, bool ids)
+    private RequestEvent ReadEvent(ref MessagePackSpanReader reader)
     {
         var body = reader.Buffer;
         CountedEvent e = default;
         EventIdentity id = default;
-        ReadFields(ref reader, ref e, ref id, ids, buildHeaders: true);
+        ReadFields(ref reader, ref e, ref id, full: true);
         return new RequestEvent
         {
             RequestStartNs = e.RequestStartNs,
@@ -195,9 +179,9 @@ public sealed class EventBatchDecoder
         };
     }
 
-    // One pass over an event's fields for both readers: without ids the identity strings are checked, not built, and
-    // without buildHeaders the headers are checked and left in the body.
-    private void ReadFields(ref MessagePackSpanReader reader, ref CountedEvent e, ref EventIdentity id, bool ids, bool buildHeaders)
+    // One pass over an event's fields for both readers: the counted one (not full) checks the identity strings and the
+    // headers without building them, and leaves the headers in the body.
+    private void ReadFields(ref MessagePackSpanReader reader, ref CountedEvent e, ref EventIdentity id, bool full)
     {
         if (reader.TryReadNil())
         {
@@ -226,18 +210,18 @@ public sealed class EventBatchDecoder
                 case 10: (e.TargetOffset, e.TargetLength) = RequiredBytes(ref reader, "Target"); break;
                 case 11: e.Host = Required(ref reader, "Host"); break;
                 case 12: e.Status = reader.ReadInt32(); break;
-                case 13: id.RequestId = Uncached(ref reader, ids); break;
-                case 14: id.AmzId2 = Uncached(ref reader, ids); break;
+                case 13: id.RequestId = Uncached(ref reader, full); break;
+                case 14: id.AmzId2 = Uncached(ref reader, full); break;
                 case 15: e.ErrorCode = Cached(ref reader, _strings, materialize: true); break;
                 case 16: id.Tls = reader.ReadBoolean(); break;
                 case 17: id.ConnectionId = reader.ReadUInt64(); break;
-                case 18: id.Peer = Cached(ref reader, _values, ids); break;
+                case 18: id.Peer = Cached(ref reader, _values, full); break;
                 case 19: id.Flags = (RequestFlags)reader.ReadInt32(); break;
                 case 20:
                     if (!reader.TryReadNil())
                     {
                         e.HeadersOffset = reader.Position;
-                        id.Headers = buildHeaders ? ReadHeaders(ref reader, null) : ReadHeaders(ref reader, _checkedHeaders, NoValues);
+                        id.Headers = full ? ReadHeaders(ref reader, null) : ReadHeaders(ref reader, _checkedHeaders, NoValues);
                     }
 
                     break;

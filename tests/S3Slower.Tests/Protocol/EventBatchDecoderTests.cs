@@ -161,7 +161,7 @@ public sealed class EventBatchDecoderTests
     public void HostileBodiesAreProtocolExceptions(byte[] body)
     {
         Assert.Throws<ProtocolException>(() => new EventBatchDecoder().Decode(body));
-        Assert.Throws<ProtocolException>(() => ReadInChunks(new EventBatchDecoder(), body));
+        Assert.Throws<ProtocolException>(() => ReadCounted(new EventBatchDecoder(), body, out _));
     }
 
     [Theory]
@@ -181,24 +181,20 @@ public sealed class EventBatchDecoderTests
         // Skip the first event, then read the rest three at a time, as a recorder that resumes after a duplicate would.
         int offset = header.EventsOffset;
         decoder.SkipEvents(body, ref offset, 1);
-        var chunk = new RequestEvent[3];
+        var chunk = new CountedEvent[3];
+        var into = new Dictionary<string, string>(StringComparer.Ordinal);
         for (int next = 1; next < size; next += chunk.Length)
         {
             int n = Math.Min(chunk.Length, size - next);
-            decoder.ReadEvents(body, ref offset, chunk.AsSpan(0, n));
+            decoder.ReadCountedEvents(body, ref offset, chunk.AsSpan(0, n));
             for (int i = 0; i < n; i++)
             {
-                AssertSame(events[next + i], chunk[i]);
+                AssertCounted(events[next + i], chunk[i], body, decoder.ReadHeaders(body, chunk[i], into) ? into : null);
             }
         }
 
         Assert.Equal(body.Length, offset);
         decoder.Close(body, offset, header);
-
-        // Without ids, the fields that identify one request stay null and the rest is the same.
-        offset = header.EventsOffset;
-        decoder.ReadEvents(body, ref offset, chunk.AsSpan(0, 1), withIds: false);
-        AssertSame(events[0] with { RequestId = null, AmzId2 = null, Peer = null }, chunk[0]);
 
         // The counted reader: the same fields, the target and headers read from the body.
         var counted = ReadCounted(decoder, body, out var headers);
@@ -282,9 +278,7 @@ public sealed class EventBatchDecoderTests
             }
 
             bool decodes = Throws(() => new EventBatchDecoder().Decode(body));
-            bool chunked = Throws(() => ReadInChunks(new EventBatchDecoder(), body));
             bool counted = Throws(() => ReadCounted(new EventBatchDecoder(), body, out _));
-            Assert.True(decodes == chunked, $"round {round}: Decode {(decodes ? "threw" : "passed")}, chunks {(chunked ? "threw" : "passed")}");
             Assert.True(decodes == counted, $"round {round}: Decode {(decodes ? "threw" : "passed")}, counted {(counted ? "threw" : "passed")}");
             rejected += decodes ? 1 : 0;
         }
@@ -356,25 +350,7 @@ public sealed class EventBatchDecoderTests
         writer.Flush();
 
         Assert.Throws<ProtocolException>(() => new EventBatchDecoder().Decode(buffer.WrittenSpan));
-        Assert.Throws<ProtocolException>(() => ReadInChunks(new EventBatchDecoder(), buffer.WrittenSpan.ToArray()));
-    }
-
-    /// <summary>The way the recorder reads a batch: open, a few events at a time, then close.</summary>
-    private static List<RequestEvent> ReadInChunks(EventBatchDecoder decoder, byte[] body)
-    {
-        var header = decoder.Open(body);
-        int offset = header.EventsOffset;
-        var all = new List<RequestEvent>();
-        var chunk = new RequestEvent[2];
-        for (int left = header.Count; left > 0; left -= chunk.Length)
-        {
-            int n = Math.Min(chunk.Length, left);
-            decoder.ReadEvents(body, ref offset, chunk.AsSpan(0, n));
-            all.AddRange(chunk.Take(n));
-        }
-
-        decoder.Close(body, offset, header);
-        return all;
+        Assert.Throws<ProtocolException>(() => ReadCounted(new EventBatchDecoder(), buffer.WrittenSpan.ToArray(), out _));
     }
 
     // Reads every event as the recorder does, two at a time, and each one's headers right after its chunk.

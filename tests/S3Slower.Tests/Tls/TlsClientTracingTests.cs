@@ -232,7 +232,7 @@ public sealed class TlsClientTracingTests(TlsServerFixture server)
             int ReportsOfCopy() => server.Harness.Tracer.RecentFileEvents.Count(f => f.WithoutChangeTime == before.WithoutChangeTime);
 
             await LoadAsync(copy);
-            Assert.True(await WaitUntilAsync(() => ReportsOfCopy() == 1), $"first load reported {ReportsOfCopy()} times");
+            Assert.True(await S3Slower.Tests.Faults.FaultEnvironment.WaitUntilAsync(() => ReportsOfCopy() == 1, TimeSpan.FromSeconds(10)), $"first load reported {ReportsOfCopy()} times");
             Assert.Contains(before, server.Harness.Tracer.RecentFileEvents);
 
             await LoadAsync(copy);
@@ -244,7 +244,7 @@ public sealed class TlsClientTracingTests(TlsServerFixture server)
             Assert.Equal(before.WithoutChangeTime, after.WithoutChangeTime);
             Assert.NotEqual(before, after);
             await LoadAsync(copy);
-            Assert.True(await WaitUntilAsync(() => ReportsOfCopy() == 2), $"load after chmod: {ReportsOfCopy()} reports");
+            Assert.True(await S3Slower.Tests.Faults.FaultEnvironment.WaitUntilAsync(() => ReportsOfCopy() == 2, TimeSpan.FromSeconds(10)), $"load after chmod: {ReportsOfCopy()} reports");
             Assert.Contains(after, server.Harness.Tracer.RecentFileEvents);
         }
         finally
@@ -261,17 +261,6 @@ public sealed class TlsClientTracingTests(TlsServerFixture server)
             using var process = Process.Start(start)!;
             await process.WaitForExitAsync();
             Assert.True(process.ExitCode == 0, await process.StandardError.ReadToEndAsync());
-        }
-
-        static async Task<bool> WaitUntilAsync(Func<bool> condition)
-        {
-            var watch = Stopwatch.StartNew();
-            while (!condition() && watch.Elapsed < TimeSpan.FromSeconds(10))
-            {
-                await Task.Delay(20);
-            }
-
-            return condition();
         }
     }
 
