@@ -26,7 +26,7 @@ internal sealed class CollectorSession
     private readonly Channel<ulong> _acks = Channel.CreateUnbounded<ulong>(new UnboundedChannelOptions { SingleReader = true });
 
     private readonly EventProcessor? _processor;
-    private RecorderShard? _shard;
+    private FrameScratch? _scratch;
 
     public CollectorSession(
         Socket socket, PeerCredentials peer, ChannelWriter<IngestBatch> output, CollectorRegistry registry, SelfMetrics metrics, ILogger logger,
@@ -59,7 +59,7 @@ internal sealed class CollectorSession
             _logger.LogInformation("collector {Id} connected from {Host} ({Peer}), resuming at sequence {Next}",
                 hello.CollectorId, hello.Hostname, _peer, _registry.NextSequence(hello.CollectorId));
             ackWriter = WriteAcksAsync(cancellationToken);
-            _shard = _processor?.Recorder.OpenShard();
+            _scratch = _processor is null ? null : new FrameScratch();
             await ReadFramesAsync(reader, hello, cancellationToken);
         }
         catch (ProtocolException ex)
@@ -80,11 +80,6 @@ internal sealed class CollectorSession
             if (ackWriter is not null)
             {
                 await ackWriter.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-
-            if (_shard is not null)
-            {
-                _processor!.Recorder.CloseShard(_shard);
             }
 
             if (hello is not null)
@@ -142,8 +137,8 @@ internal sealed class CollectorSession
         {
             switch (FrameCodec.ReadType(frame, out var body))
             {
-                case FrameType.Events when _processor is { WritesLog: false } processor && _shard is not null:
-                    AcceptCounted(hello, body.Span, processor.Recorder, _shard);
+                case FrameType.Events when _processor is { WritesLog: false } processor && _scratch is not null:
+                    AcceptCounted(hello, body.Span, processor.Recorder, _scratch);
 
                     // A busy collector's frames are always ready, so the reads above complete without ever giving the
                     // thread back; yield through the global queue so a /metrics scrape is not starved on a small host.
@@ -162,7 +157,7 @@ internal sealed class CollectorSession
     }
 
     /// <summary>Without an operations log a batch is stored once it is counted: count it here and acknowledge it.</summary>
-    private void AcceptCounted(Hello hello, ReadOnlySpan<byte> body, BatchRecorder recorder, RecorderShard shard)
+    private void AcceptCounted(Hello hello, ReadOnlySpan<byte> body, BatchRecorder recorder, FrameScratch scratch)
     {
         var header = _decoder.Open(body);
         CheckBatch(header.FirstSequence, header.Count);
@@ -170,7 +165,7 @@ internal sealed class CollectorSession
         if (skip < header.Count)
         {
             // Throws before counting anything when the frame is malformed; then nothing below happens either.
-            recorder.Record(shard, hello, _decoder, body, header, skip);
+            recorder.Record(scratch, hello, _decoder, body, header, skip);
         }
 
         Received(hello, header.FirstSequence, header.Count, skip);
@@ -198,7 +193,7 @@ internal sealed class CollectorSession
 
         IReadOnlyList<RequestEvent> events = skip == 0 ? batch.Events : batch.Events.Skip(skip).ToArray();
         var ingest = new IngestBatch(hello, batch.FirstSequence + (ulong)skip, events, next => _acks.Writer.TryWrite(next));
-        _processor?.Recorder.Record(ingest, _shard);
+        _processor?.Recorder.Record(ingest);
 
         // Waiting here when the aggregation loop is behind pushes back on the collector, whose spool absorbs it.
         await _output.WriteAsync(ingest, cancellationToken);

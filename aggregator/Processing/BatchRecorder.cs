@@ -10,15 +10,16 @@ namespace S3Slower.Aggregator.Processing;
 
 /// <summary>
 /// Counts batches the moment they arrive: scrubs and classifies them, then records statistics, Prometheus metrics and
-/// screen rows. Each collector connection records into a <see cref="RecorderShard"/> of its own, on its own thread,
-/// while the batch is still in that core's cache: two connections use two cores without sharing a lock or a counter.
-/// Statistics are merged when read; Prometheus deltas are applied before every scrape. Only the operations log, which
-/// needs one order, is left to the aggregation loop.
+/// screen rows, on the thread that read the batch while it is still in that core's cache. A frame is read and reduced
+/// through its connection's <see cref="FrameScratch"/>, then recorded into the <see cref="RecorderShard"/> of the core
+/// it runs on: two cores never share a lock or a counter, and however many collectors connect there is one copy of the
+/// statistics per core. Statistics are merged when read; Prometheus deltas are applied before every scrape. Only the
+/// operations log, which needs one order, is left to the aggregation loop.
 /// </summary>
 public sealed class BatchRecorder
 {
     // Past this many routes a shard's table starts over: it is a cache, and identity keys of replaced decoder strings
-    // would otherwise accumulate.
+    // (a reconnected collector's) would otherwise accumulate.
     private const int MaxRoutes = 1 << 16;
 
     // Events built and classified together before they are reduced: a chunk is all a garbage collection can find alive.
@@ -26,13 +27,10 @@ public sealed class BatchRecorder
 
     private readonly ProcessingOptions _options;
     private readonly ScrubbingClassifier _classifier;
-    private readonly StatsStore _stats;
     private readonly RequestMetrics _metrics;
     private readonly ScreenTable? _screen;
     private readonly S3RequestParts _countedParts;
-    private readonly Lock _shardsLock = new();
-    private readonly List<RecorderShard> _shards = [];
-    private readonly RecorderShard _default;
+    private readonly RecorderShard[] _shards;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _collectors = new(StringComparer.Ordinal);
     private long _eventsRecorded;
 
@@ -40,11 +38,15 @@ public sealed class BatchRecorder
     {
         _options = options;
         _classifier = classifier;
-        _stats = stats;
         _metrics = metrics;
         _screen = screen;
         _countedParts = options.BucketLabels ? S3RequestParts.Bucket : S3RequestParts.None;
-        _default = OpenShard();
+        _shards = new RecorderShard[Math.Max(1, Environment.ProcessorCount)];
+        for (int i = 0; i < _shards.Length; i++)
+        {
+            _shards[i] = new RecorderShard(stats.CreateShard()) { Generation = metrics.Generation };
+        }
+
         metrics.BeforeScrape(ApplyMetrics);
     }
 
@@ -53,47 +55,19 @@ public sealed class BatchRecorder
     /// <summary>Collector ids seen in this run (for the report metadata); safe to read from any thread.</summary>
     public IReadOnlyList<string> Collectors => [.. _collectors.Keys.Order(StringComparer.Ordinal)];
 
-    /// <summary>A shard for one writer; hand it back with <see cref="CloseShard"/>.</summary>
-    public RecorderShard OpenShard()
-    {
-        var shard = new RecorderShard(_stats.CreateShard()) { Generation = _metrics.Generation };
-        lock (_shardsLock)
-        {
-            _shards.Add(shard);
-        }
-
-        return shard;
-    }
-
-    /// <summary>Applies what the shard still holds and merges its statistics into the store's; nothing is lost.</summary>
-    public void CloseShard(RecorderShard shard)
-    {
-        lock (_shardsLock)
-        {
-            _shards.Remove(shard);
-        }
-
-        lock (shard.Stats.Lock)
-        {
-            ApplyLocked(shard, DateTime.UtcNow);
-        }
-
-        _stats.Retire(shard.Stats);
-    }
-
-    /// <summary>Classifies (unless the batch already is) and records every event, in <paramref name="shard"/> or the default one.</summary>
-    public void Record(IngestBatch batch, RecorderShard? shard = null)
+    /// <summary>Classifies (unless the batch already is) and records every event.</summary>
+    public void Record(IngestBatch batch)
     {
         if (batch.Recorded)
         {
             return;
         }
 
-        shard ??= _default;
         var events = batch.Events;
         var requests = batch.Requests ?? batch.AttachRequests(_classifier.ClassifyAll(events));
         _collectors.TryAdd(batch.Collector.CollectorId, 0);
-        lock (shard.Stats.Lock)
+        var shard = EnterShard();
+        try
         {
             StartFrame(shard);
             for (int i = 0; i < events.Count; i++)
@@ -103,31 +77,35 @@ public sealed class BatchRecorder
 
             batch.MarkRecorded();
         }
+        finally
+        {
+            shard.Stats.Lock.Exit();
+        }
 
         Interlocked.Add(ref _eventsRecorded, events.Count);
     }
 
     /// <summary>
-    /// Records the events of an opened frame from <paramref name="skip"/> on into <paramref name="shard"/>. Events are
-    /// read <see cref="ChunkSize"/> at a time as <see cref="CountedEvent"/>s, classified from a reused buffer and reduced
-    /// to <see cref="CountedRequest"/>s, so counting a frame allocates nothing once the connection's strings are cached
-    /// (bucket names aside, when buckets are labels). Nothing is counted until the whole frame has been read: a
-    /// malformed one throws <see cref="ProtocolException"/> with the shard unchanged.
+    /// Records the events of an opened frame from <paramref name="skip"/> on. Events are read <see cref="ChunkSize"/> at a
+    /// time as <see cref="CountedEvent"/>s, classified from a reused buffer and reduced to <see cref="CountedRequest"/>s,
+    /// so counting a frame allocates nothing once the connection's strings are cached (bucket names aside, when buckets
+    /// are labels). Nothing is counted until the whole frame has been read: a malformed one throws
+    /// <see cref="ProtocolException"/> with every shard unchanged.
     /// </summary>
-    public void Record(RecorderShard shard, Hello collector, EventBatchDecoder decoder, ReadOnlySpan<byte> body, in EventBatchHeader header, int skip)
+    public void Record(FrameScratch scratch, Hello collector, EventBatchDecoder decoder, ReadOnlySpan<byte> body, in EventBatchHeader header, int skip)
     {
         int offset = header.EventsOffset;
         decoder.SkipEvents(body, ref offset, skip);
         int total = header.Count - skip;
-        var rows = shard.Frame;
-        var events = shard.Chunk(ChunkSize);
+        var rows = scratch.Frame;
+        var events = scratch.Chunk(ChunkSize);
         for (int done = 0; done < total; done += ChunkSize)
         {
             int n = Math.Min(ChunkSize, total - done);
             decoder.ReadCountedEvents(body, ref offset, events.AsSpan(0, n));
             for (int i = 0; i < n; i++)
             {
-                rows[done + i] = Reduce(shard, decoder, body, events[i]);
+                rows[done + i] = Reduce(scratch, decoder, body, events[i]);
             }
         }
 
@@ -136,7 +114,8 @@ public sealed class BatchRecorder
 
         decoder.Close(body, offset, header);
         _collectors.TryAdd(collector.CollectorId, 0);
-        lock (shard.Stats.Lock)
+        var shard = EnterShard();
+        try
         {
             StartFrame(shard);
             for (int i = 0; i < total; i++)
@@ -144,16 +123,40 @@ public sealed class BatchRecorder
                 RecordLocked(shard, collector.Hostname, rows[i]);
             }
         }
+        finally
+        {
+            shard.Stats.Lock.Exit();
+        }
 
         Interlocked.Add(ref _eventsRecorded, total);
     }
 
-    private CountedRequest Reduce(RecorderShard shard, EventBatchDecoder decoder, ReadOnlySpan<byte> body, in CountedEvent e)
+    /// <summary>
+    /// Takes the lock of the current core's shard, or of another one that is free when a thread preempted on this core
+    /// holds it: waiting would only leave the core idle. Waits for the core's own when all are taken.
+    /// </summary>
+    private RecorderShard EnterShard()
+    {
+        int first = Thread.GetCurrentProcessorId() % _shards.Length;
+        for (int i = 0; i < _shards.Length; i++)
+        {
+            var shard = _shards[(first + i) % _shards.Length];
+            if (shard.Stats.Lock.TryEnter())
+            {
+                return shard;
+            }
+        }
+
+        _shards[first].Stats.Lock.Enter();
+        return _shards[first];
+    }
+
+    private CountedRequest Reduce(FrameScratch scratch, EventBatchDecoder decoder, ReadOnlySpan<byte> body, in CountedEvent e)
     {
         var utf8 = e.Target(body);
-        var target = shard.TargetBuffer(Encoding.UTF8.GetMaxCharCount(utf8.Length));
+        var target = scratch.TargetBuffer(Encoding.UTF8.GetMaxCharCount(utf8.Length));
         target = target[..Encoding.UTF8.GetChars(utf8, target)];
-        var headers = decoder.ReadHeaders(body, e, shard.Headers, S3Classifier.HeadersRead) ? shard.Headers : null;
+        var headers = decoder.ReadHeaders(body, e, scratch.Headers, S3Classifier.HeadersRead) ? scratch.Headers : null;
         var request = _classifier.Classify(e.Method, target, e.Host, headers, _countedParts);
         return new CountedRequest(e, request);
     }
@@ -161,14 +164,8 @@ public sealed class BatchRecorder
     /// <summary>Applies every shard's pending Prometheus deltas; runs before each scrape.</summary>
     public void ApplyMetrics()
     {
-        RecorderShard[] shards;
-        lock (_shardsLock)
-        {
-            shards = [.. _shards];
-        }
-
         var now = DateTime.UtcNow;
-        foreach (var shard in shards)
+        foreach (var shard in _shards)
         {
             lock (shard.Stats.Lock)
             {

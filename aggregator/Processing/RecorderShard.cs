@@ -1,46 +1,19 @@
 using S3Slower.Aggregator.Metrics;
 using S3Slower.Aggregator.Statistics;
-using S3Slower.Shared.Protocol;
 
 namespace S3Slower.Aggregator.Processing;
 
 /// <summary>
-/// What one writer of <see cref="BatchRecorder"/> (a collector connection) records into: its statistics shard, its
-/// pending Prometheus deltas, and the route table that finds both for an event. All of it is guarded by the statistics
-/// shard's lock, which only the owner takes, once per frame (readers take it once per scrape or report).
+/// What the connections running on one core record into: a statistics shard, the pending Prometheus deltas, and the
+/// route table that finds both for an event. One per core rather than one per connection, so four collectors of a host
+/// share one copy of each group's histograms on a 2-core machine instead of keeping four, and memory is bounded by
+/// cores, not connections. Everything is guarded by the statistics shard's lock, taken once per frame.
 /// </summary>
-public sealed class RecorderShard
+internal sealed class RecorderShard
 {
-    // Longer targets grow the buffer once; the collector copies at most a few KiB of request head.
-    private const int InitialTargetChars = 2048;
-
-    private CountedRequest[]? _frame;
-    private CountedEvent[]? _events;
-    private char[] _target = new char[InitialTargetChars];
-
     internal RecorderShard(StatsShard stats) => Stats = stats;
 
     internal StatsShard Stats { get; }
-
-    /// <summary>A frame's requests, reduced before any is counted; reused frame after frame (allocated on first use).</summary>
-    internal CountedRequest[] Frame => _frame ??= new CountedRequest[ProtocolConstants.MaxEventsPerBatch];
-
-    /// <summary>The chunk of events being read; reused like <see cref="Frame"/>.</summary>
-    internal CountedEvent[] Chunk(int size) => _events ??= new CountedEvent[size];
-
-    /// <summary>An event's headers while it is classified; reused.</summary>
-    internal Dictionary<string, string> Headers { get; } = new(StringComparer.Ordinal);
-
-    /// <summary>A buffer for <paramref name="chars"/> characters of request target; reused.</summary>
-    internal Span<char> TargetBuffer(int chars)
-    {
-        if (_target.Length < chars)
-        {
-            _target = new char[chars];
-        }
-
-        return _target;
-    }
 
     internal Dictionary<RouteKey, Route> Routes { get; } = new(RouteKeyComparer.Instance);
 

@@ -1,7 +1,7 @@
 namespace S3Slower.Aggregator.Statistics;
 
 /// <summary>
-/// The groups one writer (a collector connection) records into, under its own <see cref="Lock"/>, so writers on
+/// The groups one writer (the connections running on one core) records into, under its own <see cref="Lock"/>, so writers on
 /// different cores never share a lock or a cache line; <see cref="StatsStore"/> merges the shards when it is read.
 /// Past the store's cap, new groups fold into one overflow group per host and operation.
 /// </summary>
@@ -47,22 +47,5 @@ public sealed class StatsShard
         }
 
         return stats;
-    }
-
-    /// <summary>Adds every group of <paramref name="other"/> to this shard's (both locks held by the caller).</summary>
-    internal void Absorb(StatsShard other)
-    {
-        foreach (var (key, stats) in other._groups)
-        {
-            if (!_groups.TryGetValue(key, out var mine))
-            {
-                mine = new OperationStats();
-                _groups[key] = mine;
-            }
-
-            mine.Merge(stats);
-        }
-
-        OverflowedRequests += other.OverflowedRequests;
     }
 }

@@ -1,10 +1,10 @@
 namespace S3Slower.Aggregator.Statistics;
 
 /// <summary>
-/// Statistics per <see cref="StatsKey"/> for the whole run, kept in shards: each collector connection records into its
-/// own (<see cref="CreateShard"/>), which it hands back when it ends (<see cref="Retire"/>: merged into one shard of
-/// ended connections, so a reconnect never resets or loses a count). Reads merge every shard. Callers without a shard of
-/// their own use the store's default one through <see cref="Record"/> under <see cref="Lock"/>.
+/// Statistics per <see cref="StatsKey"/> for the whole run, kept in shards that live as long as the store: each writer
+/// (one per core) records into its own (<see cref="CreateShard"/>), so a collector that disconnects or reconnects never
+/// resets or loses a count. Reads merge every shard. Callers without a shard of their own use the store's default one
+/// through <see cref="Record"/> under <see cref="Lock"/>.
 /// </summary>
 public sealed class StatsStore
 {
@@ -13,13 +13,11 @@ public sealed class StatsStore
     // Guards the shard list; taken before any shard's lock, never while holding one.
     private readonly Lock _shardsLock = new();
     private readonly List<StatsShard> _shards = [];
-    private readonly StatsShard _retired;
     private readonly StatsShard _default;
 
     public StatsStore(int maxKeys = 10_000)
     {
         MaxKeys = maxKeys;
-        _retired = new StatsShard(maxKeys);
         _default = CreateShard();
     }
 
@@ -46,33 +44,13 @@ public sealed class StatsStore
         return shard;
     }
 
-    /// <summary>Merges an ended writer's shard into the retired one; its counts stay in every later read.</summary>
-    public void Retire(StatsShard shard)
-    {
-        lock (_shardsLock)
-        {
-            if (!_shards.Remove(shard))
-            {
-                return;
-            }
-
-            lock (shard.Lock)
-            {
-                lock (_retired.Lock)
-                {
-                    _retired.Absorb(shard);
-                }
-            }
-        }
-    }
-
     /// <summary>A merged copy of the groups, sorted by host, comm, operation.</summary>
     public IReadOnlyList<KeyValuePair<StatsKey, OperationStats>> Snapshot()
     {
         var merged = new Dictionary<StatsKey, OperationStats>();
         lock (_shardsLock)
         {
-            foreach (var shard in _shards.Append(_retired))
+            foreach (var shard in _shards)
             {
                 lock (shard.Lock)
                 {
@@ -100,7 +78,7 @@ public sealed class StatsStore
         long total = 0;
         lock (_shardsLock)
         {
-            foreach (var shard in _shards.Append(_retired))
+            foreach (var shard in _shards)
             {
                 lock (shard.Lock)
                 {

@@ -44,7 +44,7 @@ internal static class StageProfile
         var chunk = new CountedEvent[256];
         var countingOptions = new ProcessingOptions(0, false, false, KeyRedaction.None, []);
         var recorder = new BatchRecorder(countingOptions, scrubbing, stats, metrics, null);
-        var shard = recorder.OpenShard();
+        var scratch = new FrameScratch();
         var rows = new List<Row>
         {
             Measure("read events, 256 at a time (ReadCountedEvents)", perRound, () => ForEachChunk(bodies, decoder, chunk)),
@@ -52,14 +52,14 @@ internal static class StageProfile
             {
                 foreach (var body in bodies)
                 {
-                    recorder.Record(shard, hello, decoder, body.Span, decoder.Open(body.Span), 0);
+                    recorder.Record(scratch, hello, decoder, body.Span, decoder.Open(body.Span), 0);
                 }
             }),
             Measure("+ Prometheus deltas applied (one scrape per round)", perRound, () =>
             {
                 foreach (var body in bodies)
                 {
-                    recorder.Record(shard, hello, decoder, body.Span, decoder.Open(body.Span), 0);
+                    recorder.Record(scratch, hello, decoder, body.Span, decoder.Open(body.Span), 0);
                 }
 
                 recorder.ApplyMetrics();
