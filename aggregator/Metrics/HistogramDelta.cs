@@ -11,16 +11,15 @@ internal sealed class HistogramDelta
 {
     private static readonly long[] Bounds = LatencyBuckets.BoundsNs;
 
-    private readonly long[] _counts = new long[Bounds.Length + 1];
-    private readonly double[] _sumsNs = new double[Bounds.Length + 1];
+    // A bucket's count next to its sum: recording touches one cache line, not two arrays' worth.
+    private readonly Bucket[] _buckets = new Bucket[Bounds.Length + 1];
     private bool _empty = true;
 
     public void Add(long ns)
     {
-        int i = LatencyBuckets.IndexOf(ns);
-
-        _counts[i]++;
-        _sumsNs[i] += ns;
+        ref var bucket = ref _buckets[LatencyBuckets.IndexOf(ns)];
+        bucket.Count++;
+        bucket.SumNs += ns;
         _empty = false;
     }
 
@@ -31,9 +30,9 @@ internal sealed class HistogramDelta
             return;
         }
 
-        for (int i = 0; i < _counts.Length; i++)
+        for (int i = 0; i < _buckets.Length; i++)
         {
-            long count = _counts[i];
+            long count = _buckets[i].Count;
             if (count == 0)
             {
                 continue;
@@ -43,12 +42,17 @@ internal sealed class HistogramDelta
             // a large floating-point sum, so the observation cannot slip into a neighbouring bucket.
             double low = i == 0 ? 0 : Bounds[i - 1] + 1;
             double high = i < Bounds.Length ? Bounds[i] : double.MaxValue;
-            double mean = Math.Clamp(_sumsNs[i] / count, low, high);
+            double mean = Math.Clamp(_buckets[i].SumNs / count, low, high);
             child.Observe(mean / 1e9, count);
-            _counts[i] = 0;
-            _sumsNs[i] = 0;
+            _buckets[i] = default;
         }
 
         _empty = true;
+    }
+
+    private struct Bucket
+    {
+        public long Count;
+        public double SumNs;
     }
 }

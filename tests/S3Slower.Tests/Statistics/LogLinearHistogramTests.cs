@@ -111,10 +111,10 @@ public sealed class LogLinearHistogramTests
             h.Record(rng.NextInt64(100_000, 100_000_000)); // 100 µs .. 100 ms: ~10 octaves
         }
 
-        Assert.True(h.AllocatedBytes <= 12 * 512, $"{h.AllocatedBytes} bytes");
+        Assert.True(h.AllocatedBytes <= 12 * 256, $"{h.AllocatedBytes} bytes");
         h.Record(long.MaxValue);
         h.Record(-5);
-        Assert.True(h.AllocatedBytes <= LogLinearHistogram.MaxOctaves * 512);
+        Assert.True(h.AllocatedBytes <= LogLinearHistogram.MaxOctaves * 256);
         Assert.Equal(0, h.Min);
         Assert.Equal(long.MaxValue, h.Max);
     }
@@ -160,5 +160,64 @@ public sealed class LogLinearHistogramTests
 
         Assert.False(LogLinearHistogram.IsBucketBoundary(25_000));
         Assert.Throws<ArgumentOutOfRangeException>(() => h.CountBelow(25_000));
+    }
+
+    [Fact]
+    public void ABucketPastTwoToThe32KeepsCountingInPercentilesCountBelowAndMerge()
+    {
+        const long Wrap = 1L << 32;
+        var h = new LogLinearHistogram();
+        h.Record(1_000, uint.MaxValue);
+        h.Record(1_000); // the bucket's 32-bit count wraps here
+        h.Record(900_000, 3);
+
+        Assert.Equal(Wrap + 3, h.Count);
+        Assert.Equal(Wrap, h.CountBelow(2_048));
+        Assert.Equal(Wrap + 3, h.CountBelow(1 << 20));
+        AssertWithinRelative(1_000, h.Percentile(0.5), 0.01);
+        AssertWithinRelative(900_000, h.Percentile(1.0), 0.01);
+
+        var merged = new LogLinearHistogram();
+        merged.Record(1_000, uint.MaxValue); // adding h's bucket wraps the merged one again
+        merged.Merge(h);
+        Assert.Equal((2 * Wrap) - 1, merged.CountBelow(2_048));
+        Assert.Equal((2 * Wrap) + 2, merged.Count);
+        AssertWithinRelative(900_000, merged.Percentile(1.0), 0.01);
+
+        // More than 2^32 at once, into a bucket that already holds some.
+        var bulk = new LogLinearHistogram();
+        bulk.Record(5, 7);
+        bulk.Record(5, (3 * Wrap) + 11);
+        Assert.Equal((3 * Wrap) + 18, bulk.CountBelow(6));
+        Assert.Equal(0, bulk.CountBelow(5));
+    }
+
+    [Fact]
+    public void RecordingACountEqualsRecordingThatManyTimes()
+    {
+        var once = new LogLinearHistogram();
+        var each = new LogLinearHistogram();
+        var rng = new Random(3);
+        for (int i = 0; i < 200; i++)
+        {
+            long value = rng.NextInt64(0, 50_000_000);
+            int count = rng.Next(0, 20);
+            once.Record(value, count);
+            for (int j = 0; j < count; j++)
+            {
+                each.Record(value);
+            }
+        }
+
+        Assert.Equal(each.Count, once.Count);
+        Assert.Equal(each.Sum, once.Sum);
+        Assert.Equal(each.Min, once.Min);
+        Assert.Equal(each.Max, once.Max);
+        foreach (double q in Quantiles)
+        {
+            Assert.Equal(each.Percentile(q), once.Percentile(q));
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => once.Record(1, -1));
     }
 }
