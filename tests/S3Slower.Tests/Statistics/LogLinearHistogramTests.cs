@@ -15,6 +15,18 @@ public sealed class LogLinearHistogramTests
         Assert.True(err <= relative, $"expected {expected}, got {actual} (relative error {err:P3} > {relative:P2})");
     }
 
+    private static void AssertSameDistribution(LogLinearHistogram expected, LogLinearHistogram actual)
+    {
+        Assert.Equal(expected.Count, actual.Count);
+        Assert.Equal(expected.Min, actual.Min);
+        Assert.Equal(expected.Max, actual.Max);
+        Assert.Equal(expected.Sum, actual.Sum);
+        foreach (double q in Quantiles)
+        {
+            Assert.Equal(expected.Percentile(q), actual.Percentile(q));
+        }
+    }
+
     public static TheoryData<string> Distributions => new() { "uniform", "lognormal", "bimodal", "exact-small" };
 
     private static long[] Generate(string name)
@@ -91,14 +103,7 @@ public sealed class LogLinearHistogramTests
         }
 
         a.Merge(b);
-        Assert.Equal(all.Count, a.Count);
-        Assert.Equal(all.Min, a.Min);
-        Assert.Equal(all.Max, a.Max);
-        Assert.Equal(all.Sum, a.Sum);
-        foreach (double q in Quantiles)
-        {
-            Assert.Equal(all.Percentile(q), a.Percentile(q));
-        }
+        AssertSameDistribution(all, a);
     }
 
     [Fact]
@@ -209,15 +214,7 @@ public sealed class LogLinearHistogramTests
             }
         }
 
-        Assert.Equal(each.Count, once.Count);
-        Assert.Equal(each.Sum, once.Sum);
-        Assert.Equal(each.Min, once.Min);
-        Assert.Equal(each.Max, once.Max);
-        foreach (double q in Quantiles)
-        {
-            Assert.Equal(each.Percentile(q), once.Percentile(q));
-        }
-
+        AssertSameDistribution(each, once);
         Assert.Throws<ArgumentOutOfRangeException>(() => once.Record(1, -1));
     }
 }
