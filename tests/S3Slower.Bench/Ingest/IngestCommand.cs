@@ -8,7 +8,7 @@ internal static class IngestCommand
     public static Command Create()
     {
         var collectors = new Option<int>("--collectors") { Description = "Synthetic collectors (connections), each on its own thread", DefaultValueFactory = _ => 4 };
-        var events = new Option<long>("--events") { Description = "Events in total, split over the collectors", DefaultValueFactory = _ => 4_000_000 };
+        var events = new Option<long>("--events") { Description = "Events in total, split over the collectors", DefaultValueFactory = _ => 16_000_000 };
         var naiveJson = new Option<bool>("--naive-json") { Description = "Compare the MessagePack frames with one JSON object per message, as an in-process sender/receiver pair (no aggregator)" };
         var perfMap = new Option<bool>("--perf-map") { Description = "Start the aggregator with DOTNET_PerfMapEnabled=1 so `perf record -p PID` can name .NET methods" };
         var profile = new Option<bool>("--profile") { Description = "Time each aggregator stage per event in this process (decode, scrub, classify, statistics, Prometheus, whole loop) instead of running the aggregator" };
