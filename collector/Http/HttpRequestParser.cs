@@ -63,13 +63,13 @@ internal static class HttpRequestParser
 
             if (ShouldKeep(name) && (kept ??= new Dictionary<string, string>(StringComparer.Ordinal)).Count < MaxKeptHeaders)
             {
-                kept[Encoding.ASCII.GetString(name).ToLowerInvariant()] = HttpHeadReader.ToText(value);
+                kept[LowerName(name)] = HttpHeadReader.ToText(value);
             }
         }
 
         head = new HttpRequestHead
         {
-            Method = Encoding.ASCII.GetString(method),
+            Method = MethodName(method),
             Target = Redactor.RedactTarget(target),
             Host = host,
             HeadLength = reader.HeadLength < 0 ? data.Length : reader.HeadLength,
@@ -81,6 +81,37 @@ internal static class HttpRequestParser
             Headers = kept ?? HttpRequestHead.EmptyHeaders,
         };
         return true;
+    }
+
+    // The methods S3 clients send and the header names the classifier keeps, as the same strings every time.
+    private static readonly string[] KnownMethods = ["GET", "PUT", "POST", "HEAD", "DELETE"];
+    private static readonly string[] KnownNames =
+        ["content-length", "content-type", "range", "content-md5", "x-amz-copy-source", "x-amz-copy-source-range", "x-amz-request-route"];
+
+    private static string MethodName(ReadOnlySpan<byte> method)
+    {
+        foreach (string known in KnownMethods)
+        {
+            if (Ascii.Equals(method, known))
+            {
+                return known;
+            }
+        }
+
+        return Encoding.ASCII.GetString(method);
+    }
+
+    private static string LowerName(ReadOnlySpan<byte> name)
+    {
+        foreach (string known in KnownNames)
+        {
+            if (name.Length == known.Length && Ascii.EqualsIgnoreCase(name, known))
+            {
+                return known;
+            }
+        }
+
+        return Encoding.ASCII.GetString(name).ToLowerInvariant();
     }
 
     private static bool TrySplitRequestLine(ReadOnlySpan<byte> line, out ReadOnlySpan<byte> method, out ReadOnlySpan<byte> target)

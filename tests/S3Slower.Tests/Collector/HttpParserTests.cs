@@ -107,4 +107,28 @@ public sealed class HttpParserTests
         Assert.True(HttpResponseParser.TryParse(Ascii("HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\n"), out HttpResponseHead? r));
         Assert.Equal(-1, r!.ContentLength);
     }
+
+    [Fact]
+    public void OnlyCrLfEndsALineAndControlBytesInValuesBecomeQuestionMarks()
+    {
+        // A bare LF stays inside its line (the next header is not split off it); a bare CR and DEL are not text.
+        byte[] head = Ascii("GET /b/k HTTP/1.1\r\nHost: h\nx-amz-date: 1\r\nContent-Type: a\rb\u007fc\r\nX-Amz-Copy-Source: /s/o\r\n\r\n");
+        Assert.True(HttpRequestParser.TryParse(head, out HttpRequestHead? r));
+        Assert.Equal("h?x-amz-date: 1", r!.Host);
+        Assert.Equal("a?b?c", r.Headers["content-type"]);
+        Assert.Equal("/s/o", r.Headers["x-amz-copy-source"]);
+        Assert.Equal(["content-type", "x-amz-copy-source"], r.Headers.Keys.Order(StringComparer.Ordinal));
+
+        byte[] latin1 = [.. Ascii("GET /b/k HTTP/1.1\r\nHost: caf"), 0xE9, .. Ascii("\r\n\r\n")];
+        Assert.True(HttpRequestParser.TryParse(latin1, out r));
+        Assert.Equal("caf\u00e9", r!.Host);
+    }
+
+    [Fact]
+    public void AnUnknownMethodAndHeaderNameAreKeptAsSent()
+    {
+        Assert.True(HttpRequestParser.TryParse(Ascii("PROPFIND /b HTTP/1.1\r\nX-Amz-Tagging-Count: 2\r\n\r\n"), out HttpRequestHead? r));
+        Assert.Equal("PROPFIND", r!.Method);
+        Assert.Equal("2", r.Headers["x-amz-tagging-count"]);
+    }
 }
