@@ -46,6 +46,44 @@ public sealed class BatchRecorderTests
     }
 
     [Fact]
+    public async Task ConnectionsRecordingAtOnceWhileScrapedLoseAndRepeatNothing()
+    {
+        // More writers than cores, each with its own decoder and scratch as a connection has, while scrapes and
+        // reports read the shards: every frame lands in some core's shard, none twice, whichever lock was free.
+        const int Writers = 6, Frames = 40, PerFrame = 250;
+        byte[][] bodies = [.. Enumerable.Range(0, Writers).Select(w => BodyOf(0, Enumerable.Range(0, PerFrame)
+            .Select(i => TestEvents.Put("b", $"k{i}", 5, status: i % 10 == 0 ? 404 : 200, pid: 100 + w, comm: "c" + (w % 3))).ToArray()))];
+        using var stop = new CancellationTokenSource();
+        var reader = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                _ = await ScrapeAsync();
+                _ = _stats.Snapshot();
+            }
+        });
+        var writers = Enumerable.Range(0, Writers).Select(w => Task.Run(() =>
+        {
+            var scratch = new FrameScratch();
+            var decoder = new EventBatchDecoder();
+            for (int f = 0; f < Frames; f++)
+            {
+                _recorder.Record(scratch, TestEvents.Collector, decoder, bodies[w], decoder.Open(bodies[w]), 0);
+            }
+        })).ToArray();
+        await Task.WhenAll(writers);
+        await stop.CancelAsync();
+        await reader;
+
+        const int Total = Writers * Frames * PerFrame;
+        Assert.Equal(Total, _recorder.EventsRecorded);
+        Assert.Equal(Total, _stats.Snapshot().Sum(g => g.Value.Count));
+        Assert.Equal(Total / 10, _stats.Snapshot().Sum(g => g.Value.ClientErrors));
+        Assert.Equal(Total, RequestsTotal(await ScrapeAsync()));
+        Assert.Equal(Total, RequestsTotal(await ScrapeAsync()));
+    }
+
+    [Fact]
     public void AFrameThatFailsHalfWayCountsNothing()
     {
         var scratch = new FrameScratch();
