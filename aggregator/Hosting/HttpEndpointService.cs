@@ -1,4 +1,3 @@
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -35,22 +34,6 @@ public sealed class HttpEndpointService(
             options.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
             options.Listen(run.Config.Listen.Address, run.Config.Listen.Port);
         });
-        builder.Services.AddRateLimiter(options =>
-        {
-            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-                RateLimitPartition.GetTokenBucketLimiter(
-                    context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                    _ => new TokenBucketRateLimiterOptions
-                    {
-                        TokenLimit = PermitsPerSecond,
-                        TokensPerPeriod = PermitsPerSecond,
-                        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                        QueueLimit = 0,
-                        AutoReplenishment = true,
-                    }));
-        });
-
         var app = builder.Build();
         app.Use(async (context, next) =>
         {
@@ -62,7 +45,17 @@ public sealed class HttpEndpointService(
             headers["Referrer-Policy"] = "no-referrer";
             await next(context);
         });
-        app.UseRateLimiter();
+        var limiter = new ClientRateLimiter(PermitsPerSecond, TimeProvider.System);
+        app.Use(async (context, next) =>
+        {
+            if (!limiter.TryAcquire(context.Connection.RemoteIpAddress?.ToString() ?? "unknown"))
+            {
+                context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                return;
+            }
+
+            await next(context);
+        });
         app.MapMetrics("/metrics", registry);
         app.MapGet("/healthz", () => Results.Text("ok\n", "text/plain"));
         app.MapGet("/api/v1/summary", () => Results.Bytes(ReportFiles.ToJsonBytes(exports.Report()), "application/json"));
