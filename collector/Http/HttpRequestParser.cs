@@ -8,6 +8,11 @@ internal static class HttpRequestParser
     private const int MaxMethodLength = 16;
     private const int MaxKeptHeaders = 24;
 
+    // The methods S3 clients send and the header names the classifier keeps, as the same strings every time.
+    private static readonly string[] KnownMethods = ["GET", "PUT", "POST", "HEAD", "DELETE"];
+    private static readonly string[] KnownNames =
+        ["content-length", "content-type", "range", "content-md5", "x-amz-copy-source", "x-amz-copy-source-range", "x-amz-request-route"];
+
     /// <summary>Parses a request head; false when the bytes do not start with a valid HTTP/1.x request line.</summary>
     public static bool TryParse(ReadOnlySpan<byte> data, out HttpRequestHead? head)
     {
@@ -82,11 +87,6 @@ internal static class HttpRequestParser
         };
         return true;
     }
-
-    // The methods S3 clients send and the header names the classifier keeps, as the same strings every time.
-    private static readonly string[] KnownMethods = ["GET", "PUT", "POST", "HEAD", "DELETE"];
-    private static readonly string[] KnownNames =
-        ["content-length", "content-type", "range", "content-md5", "x-amz-copy-source", "x-amz-copy-source-range", "x-amz-request-route"];
 
     private static string MethodName(ReadOnlySpan<byte> method)
     {
