@@ -78,12 +78,7 @@ public sealed class LogLinearHistogram
             var dst = _octaves[o] ??= new uint[SubBuckets];
             for (int s = 0; s < SubBuckets; s++)
             {
-                ulong sum = (ulong)dst[s] + src[s];
-                dst[s] = (uint)sum;
-                if (sum > uint.MaxValue)
-                {
-                    Carry(o, s, 1);
-                }
+                AddToBucket(dst, o, s, src[s]);
             }
         }
 
@@ -205,8 +200,8 @@ public sealed class LogLinearHistogram
         }
     }
 
-    /// <summary>Records <paramref name="count"/> occurrences of <paramref name="value"/> at once.</summary>
-    public void Record(long value, long count)
+    /// <summary>Records <paramref name="count"/> occurrences of <paramref name="value"/> at once (how tests pass 2^32).</summary>
+    internal void Record(long value, long count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         if (count == 0)
@@ -216,19 +211,23 @@ public sealed class LogLinearHistogram
 
         value = Math.Max(0, value);
         var (octave, sub) = Locate(value);
-        var counts = _octaves[octave] ??= new uint[SubBuckets];
-        ulong sum = counts[sub] + (ulong)(count & uint.MaxValue);
-        counts[sub] = (uint)sum;
-        long wraps = (count >> 32) + (long)(sum >> 32);
-        if (wraps > 0)
-        {
-            Carry(octave, sub, wraps);
-        }
-
+        AddToBucket(_octaves[octave] ??= new uint[SubBuckets], octave, sub, (ulong)count);
         Count += count;
         Sum = value != 0 && (long.MaxValue - Sum) / value < count ? long.MaxValue : Sum + (value * count);
         Min = Math.Min(Min, value);
         Max = Math.Max(Max, value);
+    }
+
+    // Adds n to a bucket, carrying each whole 2^32 into the side table.
+    private void AddToBucket(uint[] counts, int octave, int sub, ulong n)
+    {
+        ulong sum = counts[sub] + (n & uint.MaxValue);
+        counts[sub] = (uint)sum;
+        long wraps = (long)(n >> 32) + (long)(sum >> 32);
+        if (wraps > 0)
+        {
+            Carry(octave, sub, wraps);
+        }
     }
 
     private void Carry(int octave, int sub, long wraps)
