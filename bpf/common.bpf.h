@@ -90,6 +90,54 @@ struct {
 	__type(value, struct s3s_send_start);
 } send_start SEC(".maps") __weak;
 
+/*
+ * What is known about a socket for its whole life, kept with the socket (freed with it): a pointer load, no hash.
+ * Sockets that can never carry a request stop at their note instead of paying, on every send, for the per-thread send
+ * start and a read of the caller's buffer: a server's (it sent a status line), and a connection whose first bytes
+ * were not an HTTP method (a database, a message broker, a TLS handshake).
+ */
+#define S3S_SOCK_SERVER (1u << 0)
+#define S3S_SOCK_NOT_HTTP (1u << 1)
+
+struct s3s_sock_note {
+	__u32 flags;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct s3s_sock_note);
+} sock_notes SEC(".maps") __weak;
+
+static __always_inline __u32 s3s_sock_flags(const struct sock *sk)
+{
+	struct s3s_sock_note *note = bpf_sk_storage_get(&sock_notes, (void *)sk, 0, 0);
+	return note ? note->flags : 0;
+}
+
+static __always_inline void s3s_note_sock(const struct sock *sk, __u32 flags)
+{
+	struct s3s_sock_note *note = bpf_sk_storage_get(&sock_notes, (void *)sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (note)
+		note->flags |= flags;
+}
+
+/*
+ * True when a send of `sent` bytes that just completed carried the first bytes the application wrote on the
+ * connection. Bytes written so far are those acknowledged plus those still queued or in flight; an active open's
+ * count includes its SYN, hence one more. (A passive socket with exactly one byte written before also passes: it is a
+ * server's, which never carries a request either.)
+ */
+static __always_inline bool s3s_first_bytes(struct sock *sk, __u64 sent)
+{
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+	if (!tp)
+		return false;
+	__u64 written = tp->bytes_acked + (__u32)(tp->write_seq - tp->snd_una);
+	return written == sent || written == sent + 1;
+}
+
 /* Failed ring-buffer reservations, summed over CPUs by the collector. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -263,6 +311,18 @@ static __always_inline bool s3s_is_method(__u64 w)
 	       (w & S3S_MASK(7)) == S3S_W8('D', 'E', 'L', 'E', 'T', 'E', ' ', 0) ||
 	       (w & S3S_MASK(6)) == S3S_W8('P', 'A', 'T', 'C', 'H', ' ', 0, 0) ||
 	       w == S3S_W8('O', 'P', 'T', 'I', 'O', 'N', 'S', ' ');
+}
+
+/* An HTTP/1.x response starts with its status line: the sender is the server end of the connection. */
+static __always_inline bool s3s_is_status_line(__u64 w)
+{
+	return (w & S3S_MASK(5)) == S3S_W8('H', 'T', 'T', 'P', '/', 0, 0, 0);
+}
+
+/* A proxy's CONNECT: the tunnel it opens may carry plain HTTP, so the connection is not noted as another protocol. */
+static __always_inline bool s3s_is_proxy_connect(__u64 w)
+{
+	return w == S3S_W8('C', 'O', 'N', 'N', 'E', 'C', 'T', ' ');
 }
 
 struct s3s_scan {

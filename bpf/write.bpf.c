@@ -15,7 +15,7 @@
 SEC("tp_btf/tcp_sendmsg_locked")
 int BPF_PROG(s3s_send_start, const struct sock *sk)
 {
-	if (!s3s_process_wanted(bpf_get_current_pid_tgid() >> 32))
+	if (!s3s_process_wanted(bpf_get_current_pid_tgid() >> 32) || s3s_sock_flags(sk))
 		return 0;
 	struct s3s_send_start *start = bpf_task_storage_get(&send_start, bpf_get_current_task_btf(), 0,
 							    BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -29,6 +29,16 @@ int BPF_PROG(s3s_send_start, const struct sock *sk)
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(s3s_send, struct sock *sock, int ret)
 {
+	/* Before the send start is taken: s3s_send_start left none for a noted socket. */
+	__u32 noted = s3s_sock_flags(sock);
+	if (noted & S3S_SOCK_SERVER)
+		return 0;
+	if (noted & S3S_SOCK_NOT_HTTP) {
+		/* A TLS handshake's socket is noted too; its ciphertext still tells the TLS stream its socket. */
+		if (ret > 0)
+			s3s_tls_sandwich((__u32)bpf_get_current_pid_tgid(), (__u64)sock);
+		return 0;
+	}
 	__u64 now = bpf_ktime_get_ns();
 	struct s3s_send_start *start = bpf_task_storage_get(&send_start, bpf_get_current_task_btf(), 0, 0);
 	__u64 enter_ns = now;
@@ -61,11 +71,21 @@ int BPF_PROG(s3s_send, struct sock *sock, int ret)
 	/* Only the first bytes of a send that may start a request are looked at. */
 	if (!conn || conn->phase != S3S_PHASE_REQ) {
 		__u64 head = 0, base = 0, len = 0;
-		if (s3s_first_iov(io.op, io.buf, &base, &len) && len >= 4 &&
-		    !bpf_probe_read_user(&head, sizeof(head), (void *)base) && s3s_is_method(head))
+		bool have_head = s3s_first_iov(io.op, io.buf, &base, &len) && len >= 4 &&
+				 !bpf_probe_read_user(&head, sizeof(head), (void *)base);
+		if (have_head && s3s_is_method(head))
 			flags |= S3S_REC_METHOD;
 		if (!conn) {
-			if (!(flags & S3S_REC_METHOD) || !s3s_request_wanted(base, len < (__u64)ret ? len : (__u64)ret))
+			if (!(flags & S3S_REC_METHOD)) {
+				/* Eight bytes read, no method: a whole head was looked at, not a short first piece of one. */
+				if (have_head && s3s_is_status_line(head))
+					s3s_note_sock(sock, S3S_SOCK_SERVER);
+				else if (have_head && len >= sizeof(head) && (__u64)ret >= sizeof(head) &&
+					 !s3s_is_proxy_connect(head) && s3s_first_bytes(sock, ret))
+					s3s_note_sock(sock, S3S_SOCK_NOT_HTTP);
+				return 0;
+			}
+			if (!s3s_request_wanted(base, len < (__u64)ret ? len : (__u64)ret))
 				return 0;
 			flags |= S3S_REC_NEW_CONN;
 			struct s3s_conn fresh = { .conn_id = s3s_new_conn_id(), .phase = S3S_PHASE_REQ, .tgid = tgid };

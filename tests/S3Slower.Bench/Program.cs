@@ -13,8 +13,12 @@ internal static class Program
             IngestCommand.Create(),
             OverheadCommand.Create(),
             OverheadCommand.CreateServe(),
-            OverheadCommand.CreatePipeLoop(),
         };
+        foreach (Command loop in OverheadCommand.CreateByteLoops())
+        {
+            root.Subcommands.Add(loop);
+        }
+
         try
         {
             var parsed = root.Parse(args);

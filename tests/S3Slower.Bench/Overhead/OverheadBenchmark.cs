@@ -31,12 +31,13 @@ internal static class OverheadBenchmark
                         Console.WriteLine($"{name}: {http.Command}  (server: s3slower-bench serve{(tls ? " --tls" : "")}, pid {servers[^1].Pid})");
                         workloads.Add(http);
                         break;
-                    case "pipe":
-                        Console.WriteLine($"pipe: s3slower-bench pipe-loop --seconds {options.Seconds} (64-byte write + read through a pipe, one thread)");
-                        workloads.Add(new PipeWorkload(options.Seconds));
+                    case "pipe" or "tcp":
+                        string channel = name == "pipe" ? "a pipe" : "a loopback TCP connection";
+                        Console.WriteLine($"{name}: s3slower-bench {name}-loop --seconds {options.Seconds} (64-byte write + read through {channel}, one thread)");
+                        workloads.Add(new ByteLoopWorkload(name, options.Seconds));
                         break;
                     default:
-                        throw new InvalidOperationException($"unknown workload '{name}' (http, https, pipe)");
+                        throw new InvalidOperationException($"unknown workload '{name}' (http, https, pipe, tcp)");
                 }
             }
 

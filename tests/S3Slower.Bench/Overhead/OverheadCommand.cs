@@ -5,15 +5,15 @@ namespace S3Slower.Bench.Overhead;
 
 internal static class OverheadCommand
 {
-    private static readonly string[] s_workloads = ["http", "https", "pipe"];
+    private static readonly string[] s_workloads = ["http", "https", "pipe", "tcp"];
 
     public static Command Create()
     {
         var seconds = new Option<int>("--seconds") { Description = "Length of each run", DefaultValueFactory = _ => 5 };
         var rounds = new Option<int>("--rounds") { Description = "Untraced/traced pairs per workload (alternating order)", DefaultValueFactory = _ => 3 };
         var connections = new Option<int>("--connections") { Description = "wrk keep-alive connections", DefaultValueFactory = _ => 8 };
-        var workloads = new Option<string[]>("--workload") { Description = "http, https, pipe (repeatable; default all)", AllowMultipleArgumentsPerToken = true };
-        var command = new Command("overhead", "Throughput of an HTTP, an HTTPS and a pipe workload with and without the collector attached (needs root)")
+        var workloads = new Option<string[]>("--workload") { Description = "http, https, pipe, tcp (repeatable; default all)", AllowMultipleArgumentsPerToken = true };
+        var command = new Command("overhead", "Throughput of an HTTP, an HTTPS, a pipe and a TCP workload with and without the collector attached (needs root)")
         {
             seconds, rounds, connections, workloads,
         };
@@ -80,15 +80,21 @@ internal static class OverheadCommand
         return command;
     }
 
-    /// <summary>Hidden helper: the pipe loop; prints operations per second.</summary>
-    public static Command CreatePipeLoop()
+    /// <summary>Hidden helpers: the pipe and TCP byte loops; each prints operations per second.</summary>
+    public static Command[] CreateByteLoops() =>
+    [
+        CreateByteLoop("pipe-loop", "(internal) 64-byte write + read through a pipe; prints ops/s", ByteLoop.RunPipe),
+        CreateByteLoop("tcp-loop", "(internal) 64-byte write + read through a loopback TCP connection; prints ops/s", ByteLoop.RunTcp),
+    ];
+
+    private static Command CreateByteLoop(string name, string description, Func<TimeSpan, double> run)
     {
         var seconds = new Option<double>("--seconds") { DefaultValueFactory = _ => 5 };
-        var command = new Command("pipe-loop", "(internal) 64-byte write + read through a pipe; prints ops/s") { seconds };
+        var command = new Command(name, description) { seconds };
         command.Hidden = true;
         command.SetAction(result =>
         {
-            Console.WriteLine(PipeLoop.Run(TimeSpan.FromSeconds(result.GetValue(seconds))).ToString("0", CultureInfo.InvariantCulture));
+            Console.WriteLine(run(TimeSpan.FromSeconds(result.GetValue(seconds))).ToString("0", CultureInfo.InvariantCulture));
             return 0;
         });
         return command;

@@ -11,6 +11,9 @@ namespace S3Slower.Tests.Tracing;
 /// <summary>The real BPF programs against real sockets (needs root; the CI runs as root).</summary>
 public sealed class LiveTracingTests
 {
+    /// <summary>The rest of a request line and an S3-signed head, as Python bytes-literal source.</summary>
+    private const string S3Head = "HTTP/1.1\\r\\nHost: x\\r\\nx-amz-date: 20250101T000000Z\\r\\n\\r\\n";
+
     private static bool IsRoot => Environment.UserName == "root";
 
     [Fact]
@@ -197,6 +200,62 @@ public sealed class LiveTracingTests
     }
 
     [Fact]
+    public async Task ASocketThatAnsweredAsAnHttpServerIsNeverTakenForAClient()
+    {
+        if (!IsRoot)
+        {
+            return;
+        }
+
+        // Both ends in one traced process, as in a web service that also calls S3. After its first answer, the
+        // server's socket sends request-looking bytes: the kernel noted it as a server's socket and ignores them.
+        RequestEvent[] events = await TracePythonAsync(
+            "l=socket.create_server(('127.0.0.1',0))\n" +
+            "c=socket.create_connection(l.getsockname())\n" +
+            "s,_=l.accept()\n" +
+            $"c.sendall(b'GET /bucket/asked {S3Head}')\n" +
+            "s.recv(4096)\n" +
+            "s.sendall(b'HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\nok')\n" +
+            "c.recv(4096)\n" +
+            $"s.sendall(b'GET /bucket/from-server {S3Head}')\n" +
+            "c.recv(4096)\n" +
+            "s.close(); c.close()\n",
+            "/bucket/asked");
+
+        RequestEvent asked = Assert.Single(events, e => e.Target == "/bucket/asked");
+        Assert.Equal(200, asked.Status);
+        Assert.DoesNotContain(events, e => e.Target == "/bucket/from-server");
+    }
+
+    [Fact]
+    public async Task AConnectionThatBeganWithAnotherProtocolIsNeverTakenForHttp()
+    {
+        if (!IsRoot)
+        {
+            return;
+        }
+
+        // A connection that opens with another protocol's bytes (here a Redis-like PING) is noted as not HTTP: later
+        // request-looking bytes on it are ignored. A new connection of the same process is still traced.
+        using var server = new EchoHttpServer();
+        RequestEvent[] events = await TracePythonAsync(
+            "l=socket.create_server(('127.0.0.1',0))\n" +
+            "o=socket.create_connection(l.getsockname())\n" +
+            "s,_=l.accept()\n" +
+            "o.sendall(b'*1\\r\\n$4\\r\\nPING\\r\\n')\n" +
+            $"o.sendall(b'GET /bucket/after-other {S3Head}')\n" +
+            "o.close(); s.close()\n" +
+            $"h=socket.create_connection(('127.0.0.1',{server.Port}))\n" +
+            $"h.sendall(b'GET /bucket/plain {S3Head}')\n" +
+            "h.recv(65536)\n" +
+            "h.close()\n",
+            "/bucket/plain");
+
+        Assert.Single(events, e => e.Target == "/bucket/plain");
+        Assert.DoesNotContain(events, e => e.Target == "/bucket/after-other");
+    }
+
+    [Fact]
     public async Task HttpLookingBytesOnAPipeAreNotARequest()
     {
         if (!IsRoot)
@@ -224,6 +283,26 @@ public sealed class LiveTracingTests
         // Other tests' curl requests may run meanwhile: only this test's targets are looked at.
         Assert.DoesNotContain(sink.Events, e => e.Target == "/pipe");
         Assert.Single(sink.Events, e => e.Target == "/socket");
+    }
+
+    /// <summary>
+    /// Runs a python3 script (socket imported) traced with the S3 filter on. Its sockets are closed when it exits,
+    /// so a request wrongly started on one is reported at once: the events are taken half a second after the one for
+    /// <paramref name="expected"/> arrived.
+    /// </summary>
+    private static async Task<RequestEvent[]> TracePythonAsync(string script, string expected)
+    {
+        var sink = new CollectingSink();
+        using TracingSession session = TracingSession.Start(new TraceOptions { Comms = ["python3"] }, sink, TextWriter.Null);
+        using (Process python = StartPython("import socket\n" + script))
+        {
+            await python.WaitForExitAsync();
+            Assert.Equal(0, python.ExitCode);
+        }
+
+        await WaitForAsync(() => sink.Events.Any(e => e.Target == expected));
+        await Task.Delay(500);
+        return [.. sink.Events];
     }
 
     private static Process StartPython(string script)

@@ -3,14 +3,18 @@ using System.Globalization;
 
 namespace S3Slower.Bench.Overhead;
 
-/// <summary>The pipe loop in a fresh child process (this binary's hidden <c>pipe-loop</c> command).</summary>
-internal sealed class PipeWorkload : IWorkload
+/// <summary>A byte loop (pipe or tcp) in a fresh child process: this binary's hidden <c>pipe-loop</c> or <c>tcp-loop</c> command.</summary>
+internal sealed class ByteLoopWorkload : IWorkload
 {
     private readonly int _seconds;
 
-    public PipeWorkload(int seconds) => _seconds = seconds;
+    public ByteLoopWorkload(string name, int seconds)
+    {
+        Name = name;
+        _seconds = seconds;
+    }
 
-    public string Name => "pipe";
+    public string Name { get; }
 
     public string Comm => "s3slower-bench";
 
@@ -24,15 +28,15 @@ internal sealed class PipeWorkload : IWorkload
     {
         string self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find this executable");
         var info = new ProcessStartInfo(self) { RedirectStandardOutput = true, UseShellExecute = false };
-        info.ArgumentList.Add("pipe-loop");
+        info.ArgumentList.Add($"{Name}-loop");
         info.ArgumentList.Add("--seconds");
         info.ArgumentList.Add(_seconds.ToString(CultureInfo.InvariantCulture));
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the pipe loop");
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start the {Name} loop");
         string output = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
         if (process.ExitCode != 0 || !double.TryParse(output.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double rate))
         {
-            throw new InvalidOperationException($"the pipe loop failed (exit {process.ExitCode}): {output}");
+            throw new InvalidOperationException($"the {Name} loop failed (exit {process.ExitCode}): {output}");
         }
 
         return new Measurement(rate, null);
