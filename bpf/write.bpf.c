@@ -77,7 +77,11 @@ int BPF_PROG(s3s_send, struct sock *sock, int ret)
 			flags |= S3S_REC_METHOD;
 		if (!conn) {
 			if (!(flags & S3S_REC_METHOD)) {
-				/* Eight bytes read, no method: a whole head was looked at, not a short first piece of one. */
+				/*
+				 * No request starts here; note the socket if none ever will. A connection's first bytes count
+				 * only when at least eight were read, so that a method split over two sends is not taken for
+				 * another protocol.
+				 */
 				if (have_head && s3s_is_status_line(head))
 					s3s_note_sock(sock, S3S_SOCK_SERVER);
 				else if (have_head && len >= sizeof(head) && (__u64)ret >= sizeof(head) &&
