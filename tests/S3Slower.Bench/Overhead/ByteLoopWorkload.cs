@@ -6,15 +6,16 @@ namespace S3Slower.Bench.Overhead;
 /// <summary>A byte loop (pipe or tcp) in a fresh child process: this binary's hidden <c>pipe-loop</c> or <c>tcp-loop</c> command.</summary>
 internal sealed class ByteLoopWorkload : IWorkload
 {
-    private readonly int _seconds;
 
     public ByteLoopWorkload(string name, int seconds)
     {
         Name = name;
-        _seconds = seconds;
+        Seconds = seconds;
     }
 
     public string Name { get; }
+
+    public int Seconds { get; }
 
     public string Comm => "s3slower-bench";
 
@@ -30,7 +31,7 @@ internal sealed class ByteLoopWorkload : IWorkload
         var info = new ProcessStartInfo(self) { RedirectStandardOutput = true, UseShellExecute = false };
         info.ArgumentList.Add($"{Name}-loop");
         info.ArgumentList.Add("--seconds");
-        info.ArgumentList.Add(_seconds.ToString(CultureInfo.InvariantCulture));
+        info.ArgumentList.Add(Seconds.ToString(CultureInfo.InvariantCulture));
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start the {Name} loop");
         string output = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();

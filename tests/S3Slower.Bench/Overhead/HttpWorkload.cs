@@ -6,7 +6,6 @@ internal sealed class HttpWorkload : IWorkload
     private readonly string _url;
     private readonly string _script;
     private readonly int _connections;
-    private readonly int _seconds;
 
     public HttpWorkload(bool tls, int port, string script, int connections, int seconds)
     {
@@ -15,10 +14,12 @@ internal sealed class HttpWorkload : IWorkload
         _url = $"{(tls ? "https" : "http")}://127.0.0.1:{port}/";
         _script = script;
         _connections = connections;
-        _seconds = seconds;
+        Seconds = seconds;
     }
 
     public string Name { get; }
+
+    public int Seconds { get; }
 
     public string Comm => "wrk";
 
@@ -28,11 +29,11 @@ internal sealed class HttpWorkload : IWorkload
 
     public bool ProducesRequests => true;
 
-    public string Command => $"wrk -t1 -c{_connections} -d{_seconds}s -s s3-get.lua {_url}";
+    public string Command => $"wrk -t1 -c{_connections} -d{Seconds}s -s s3-get.lua {_url}";
 
     public async Task<Measurement> RunAsync()
     {
-        var result = await WrkRunner.RunAsync(_url, _script, _connections, _seconds);
+        var result = await WrkRunner.RunAsync(_url, _script, _connections, Seconds);
         if (result.SocketErrors > 0)
         {
             Console.WriteLine($"    (wrk reported {result.SocketErrors} socket errors)");

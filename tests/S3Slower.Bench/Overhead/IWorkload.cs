@@ -15,5 +15,8 @@ internal interface IWorkload
     /// <summary>The kernel comm of the process whose requests are counted: the collector traces the whole host, and other processes may make S3 requests meanwhile.</summary>
     string Comm { get; }
 
+    /// <summary>Length of one run.</summary>
+    int Seconds { get; }
+
     Task<Measurement> RunAsync();
 }

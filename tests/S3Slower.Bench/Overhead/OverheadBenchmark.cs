@@ -131,14 +131,7 @@ internal static class OverheadBenchmark
                 }
                 finally
                 {
-                    // SIGTERM: the collector flushes in-flight requests and waits for the aggregator's ack before exiting.
-                    int exit = await collector.StopAsync(TimeSpan.FromSeconds(30));
-                    if (exit != 0)
-                    {
-                        Console.WriteLine($"    collector exited with {exit}{(exit == 143 ? " (= died of SIGTERM instead of draining)" : "")}; log tail: {collector.Tail(3).ReplaceLineEndings(" | ")}");
-                    }
-
-                    await collector.DisposeAsync();
+                    await StopCollectorAsync(collector);
                 }
 
                 var after = await SettledCountsAsync(aggregator, workload.Comm);
@@ -155,6 +148,7 @@ internal static class OverheadBenchmark
             }
         }
 
+        string kernel = await KernelRunAsync(workload, aggregator, directory);
         double ratio = untraced.Average() > 0 ? traced.Average() / untraced.Average() : 0;
         // A request in flight when wrk stops is written (and seen) but not counted by wrk, so counted may exceed wrk by up to one per connection per round.
         bool complete = workload.ProducesRequests
@@ -165,9 +159,53 @@ internal static class OverheadBenchmark
             ? FormattableString.Invariant($"requests wrk {wrkRequests:N0} / counted {counted:N0}: {(complete ? "OK" : "MISMATCH")}")
             : FormattableString.Invariant($"S3 requests counted {counted:N0}: {(complete ? "OK" : "UNEXPECTED")}");
         string line = string.Create(CultureInfo.InvariantCulture,
-            $"RESULT {workload.Name,-5}: traced/untraced = {ratio:P1} (untraced {untraced.Average():N0}, traced {traced.Average():N0} {workload.Unit}; target ≥ {workload.Target:P0}: {(met ? "MET" : "NOT MET")}); events lost {lost:N0}; {counts}");
+            $"RESULT {workload.Name,-5}: traced/untraced = {ratio:P1} (untraced {untraced.Average():N0}, traced {traced.Average():N0} {workload.Unit}; target ≥ {workload.Target:P0}: {(met ? "MET" : "NOT MET")}); events lost {lost:N0}; {counts}; eBPF {kernel}");
         Console.WriteLine(line);
         return (met && complete && lost == 0, line);
+    }
+
+    /// <summary>
+    /// One more traced run, with the kernel's BPF statistics on (they slow every program run a little, so no ratio
+    /// uses this run): the CPU the collector's programs spent per request or operation, inside the traced processes.
+    /// </summary>
+    private static async Task<string> KernelRunAsync(IWorkload workload, AggregatorHost aggregator, TempDirectory directory)
+    {
+        var collector = await CollectorHost.StartAsync(aggregator, directory.File($"collector-{workload.Name}-bpf-stats.log"));
+        try
+        {
+            _ = await workload.RunAsync();
+            using var stats = KernelProgramStats.Enable();
+            var before = await KernelProgramStats.SnapshotAsync();
+            var run = await workload.RunAsync();
+            var after = await KernelProgramStats.SnapshotAsync();
+            double operations = run.Requests ?? run.Rate * workload.Seconds;
+            string unit = workload.ProducesRequests ? "request" : "operation";
+            string line = operations > 0 ? KernelProgramStats.Describe(before, after, operations, unit) : "(no operations)";
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  eBPF programs (one more traced run, BPF statistics on, {run.Rate:N0} {workload.Unit}): {line}"));
+            return line.Split(" (", 2)[0];
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or System.ComponentModel.Win32Exception or DllNotFoundException)
+        {
+            // The figure is an addition to the ratio: without bpftool or libbpf the bench still reports the rest.
+            Console.WriteLine($"  eBPF programs: statistics unavailable ({ex.Message})");
+            return "unavailable";
+        }
+        finally
+        {
+            await StopCollectorAsync(collector);
+        }
+    }
+
+    private static async Task StopCollectorAsync(ChildProcess collector)
+    {
+        // SIGTERM: the collector flushes in-flight requests and waits for the aggregator's ack before exiting.
+        int exit = await collector.StopAsync(TimeSpan.FromSeconds(30));
+        if (exit != 0)
+        {
+            Console.WriteLine($"    collector exited with {exit}{(exit == 143 ? " (= died of SIGTERM instead of draining)" : "")}; log tail: {collector.Tail(3).ReplaceLineEndings(" | ")}");
+        }
+
+        await collector.DisposeAsync();
     }
 
     /// <summary>
