@@ -114,12 +114,20 @@ public sealed class BatchRecorderTests
         var decoder = new EventBatchDecoder();
         _recorder.Record(scratch, TestEvents.Collector, decoder, body, decoder.Open(body), 0);
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        _recorder.Record(scratch, TestEvents.Collector, decoder, body, decoder.Open(body), 0);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // Each core has its own shard, whose routes are built the first time a frame is counted on that core: a pass
+        // that lands on a core not used before allocates them once. With one pass more than there are cores, at
+        // least one pass counts on a core whose shard already knows these routes, and that one must allocate nothing.
+        int passes = Environment.ProcessorCount + 1;
+        var allocated = new List<long>();
+        for (int pass = 0; pass < passes; pass++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            _recorder.Record(scratch, TestEvents.Collector, decoder, body, decoder.Open(body), 0);
+            allocated.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+        }
 
-        Assert.True(allocated < 1000, $"{allocated} bytes for 1,000 events");
-        Assert.Equal(2000, _stats.Snapshot().Sum(g => g.Value.Count));
+        Assert.True(allocated.Min() < 1000, $"{string.Join(", ", allocated)} bytes per pass of 1,000 events");
+        Assert.Equal((passes + 1) * 1000, _stats.Snapshot().Sum(g => g.Value.Count));
         Assert.Equal(["GetObject", "ListObjectsV2", "PutObject", "UploadPart"], _stats.Snapshot().Select(g => g.Key.Operation).Distinct().Order());
     }
 
