@@ -53,8 +53,11 @@ internal static partial class KernelProgramStats
         return programs;
     }
 
-    /// <summary>"N ns per request (program ns × runs, …)" for the programs that ran between the two snapshots.</summary>
-    public static string Describe(Dictionary<string, (long RunTimeNs, long Runs)> before, Dictionary<string, (long RunTimeNs, long Runs)> after, double operations, string unit)
+    /// <summary>
+    /// Nanoseconds per operation of all programs that ran between the two snapshots, and "program ns = runs × ns
+    /// per run, …" for each of them.
+    /// </summary>
+    public static (double NsPerOperation, string Detail) Describe(Dictionary<string, (long RunTimeNs, long Runs)> before, Dictionary<string, (long RunTimeNs, long Runs)> after, double operations)
     {
         var parts = new List<(string Name, double NsPerOperation, double RunsPerOperation)>();
         foreach (var (name, (time, runs)) in after)
@@ -71,7 +74,7 @@ internal static partial class KernelProgramStats
             .Where(p => p.RunsPerOperation >= 0.01)
             .OrderByDescending(p => p.NsPerOperation)
             .Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Name} {p.NsPerOperation:N0} = {p.RunsPerOperation:0.##} × {p.NsPerOperation / p.RunsPerOperation:N0}")));
-        return string.Create(CultureInfo.InvariantCulture, $"{total:N0} ns per {unit} ({(detail.Length > 0 ? detail : "no program ran")})");
+        return (total, detail.Length > 0 ? detail : "no program ran");
     }
 
     [LibraryImport("libbpf.so.1", EntryPoint = "bpf_enable_stats")]

@@ -179,10 +179,16 @@ internal static class OverheadBenchmark
             var run = await workload.RunAsync();
             var after = await KernelProgramStats.SnapshotAsync();
             double operations = run.Requests ?? run.Rate * workload.Seconds;
-            string unit = workload.ProducesRequests ? "request" : "operation";
-            string line = operations > 0 ? KernelProgramStats.Describe(before, after, operations, unit) : "(no operations)";
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  eBPF programs (one more traced run, BPF statistics on, {run.Rate:N0} {workload.Unit}): {line}"));
-            return line.Split(" (", 2)[0];
+            if (operations <= 0)
+            {
+                Console.WriteLine("  eBPF programs: the statistics run did no operations");
+                return "unavailable";
+            }
+
+            var (nanoseconds, detail) = KernelProgramStats.Describe(before, after, operations);
+            string cost = string.Create(CultureInfo.InvariantCulture, $"{nanoseconds:N0} ns per {(workload.ProducesRequests ? "request" : "operation")}");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  eBPF programs (one more traced run, BPF statistics on, {run.Rate:N0} {workload.Unit}): {cost} ({detail})"));
+            return cost;
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or System.ComponentModel.Win32Exception or DllNotFoundException)
         {
