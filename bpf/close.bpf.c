@@ -62,10 +62,12 @@ SEC("tracepoint/sched/sched_process_exit")
 int s3s_process_exit(void *ctx)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	if (!s3s_tgid_marked(tgid))
-		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;
+	/* The pid's next owner starts without this process's TLS bit, whether or not it had a traced connection. */
+	s3s_bit_clear(&tls_tgid_bits, tgid);
+	if (!s3s_tgid_marked(tgid))
 		return 0;
 	s3s_unmark_tgid(tgid);
 	__u64 now = bpf_ktime_get_ns();

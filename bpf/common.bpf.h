@@ -192,34 +192,57 @@ struct {
  * array lookup the verifier inlines, no hash. A reused pid only costs its new owner the full path (a false positive).
  */
 #define S3S_TGID_BITS (1u << 22) /* PID_MAX_LIMIT */
-struct {
+struct s3s_tgid_bitmap {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, S3S_TGID_BITS / 64);
 	__type(key, __u32);
 	__type(value, __u64);
-} tgid_bits SEC(".maps") __weak;
+};
 
-static __always_inline bool s3s_tgid_marked(__u32 tgid)
+struct s3s_tgid_bitmap tgid_bits SEC(".maps") __weak;
+
+/*
+ * One bit per tgid: set once the process entered a TLS library call. Only such a process can have a send inside one
+ * (the TLS "sandwich"), so every other process's send skips the hash lookup of the thread's TLS call.
+ */
+struct s3s_tgid_bitmap tls_tgid_bits SEC(".maps") __weak;
+
+static __always_inline bool s3s_bit_test(void *bitmap, __u32 tgid)
 {
 	__u32 word = tgid / 64;
-	__u64 *bits = bpf_map_lookup_elem(&tgid_bits, &word);
+	__u64 *bits = bpf_map_lookup_elem(bitmap, &word);
 	return bits && (*bits & (1ULL << (tgid % 64)));
 }
 
-static __always_inline void s3s_mark_tgid(__u32 tgid)
+static __always_inline void s3s_bit_set(void *bitmap, __u32 tgid)
 {
 	__u32 word = tgid / 64;
-	__u64 *bits = bpf_map_lookup_elem(&tgid_bits, &word);
+	__u64 *bits = bpf_map_lookup_elem(bitmap, &word);
 	if (bits && !(*bits & (1ULL << (tgid % 64))))
 		__sync_fetch_and_or(bits, 1ULL << (tgid % 64));
 }
 
-static __always_inline void s3s_unmark_tgid(__u32 tgid)
+static __always_inline void s3s_bit_clear(void *bitmap, __u32 tgid)
 {
 	__u32 word = tgid / 64;
-	__u64 *bits = bpf_map_lookup_elem(&tgid_bits, &word);
-	if (bits)
+	__u64 *bits = bpf_map_lookup_elem(bitmap, &word);
+	if (bits && (*bits & (1ULL << (tgid % 64))))
 		__sync_fetch_and_and(bits, ~(1ULL << (tgid % 64)));
+}
+
+static __always_inline bool s3s_tgid_marked(__u32 tgid)
+{
+	return s3s_bit_test(&tgid_bits, tgid);
+}
+
+static __always_inline void s3s_mark_tgid(__u32 tgid)
+{
+	s3s_bit_set(&tgid_bits, tgid);
+}
+
+static __always_inline void s3s_unmark_tgid(__u32 tgid)
+{
+	s3s_bit_clear(&tgid_bits, tgid);
 }
 
 /* True when the current process may be traced at all: the cheapest test, done first. */

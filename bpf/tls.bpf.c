@@ -52,6 +52,8 @@ int BPF_KPROBE(s3s_tls_enter, void *ssl, void *buf, __u64 num, void *out)
 	__u32 tgid = id >> 32, tid = (__u32)id;
 	if (!s3s_process_wanted(tgid))
 		return 0;
+	/* Before the call is stored: a send inside it looks for the call only once the process has this bit. */
+	s3s_bit_set(&tls_tgid_bits, tgid);
 	struct s3s_tls_call *running = bpf_map_lookup_elem(&tls_calls, &tid);
 	if (running) {
 		running->depth++;

@@ -79,8 +79,11 @@ struct {
  * Called at the top of the send program. Inside a TLS call the send carries ciphertext: note its socket for the TLS
  * stream and return true so the plain-HTTP path ignores it.
  */
-static __always_inline bool s3s_tls_sandwich(__u32 tid, __u64 sk)
+static __always_inline bool s3s_tls_sandwich(__u64 pid_tgid, __u64 sk)
 {
+	__u32 tid = (__u32)pid_tgid;
+	if (!s3s_bit_test(&tls_tgid_bits, pid_tgid >> 32))
+		return false;
 	struct s3s_tls_call *call = bpf_map_lookup_elem(&tls_calls, &tid);
 	if (!call)
 		return false;

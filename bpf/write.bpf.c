@@ -36,7 +36,7 @@ int BPF_PROG(s3s_send, struct sock *sock, int ret)
 	if (noted & S3S_SOCK_NOT_HTTP) {
 		/* A TLS handshake's socket is noted too; its ciphertext still tells the TLS stream its socket. */
 		if (ret > 0)
-			s3s_tls_sandwich((__u32)bpf_get_current_pid_tgid(), (__u64)sock);
+			s3s_tls_sandwich(bpf_get_current_pid_tgid(), (__u64)sock);
 		return 0;
 	}
 	__u64 now = bpf_ktime_get_ns();
@@ -50,12 +50,12 @@ int BPF_PROG(s3s_send, struct sock *sock, int ret)
 	if (ret <= 0 || !s3s_is_tcp(sock->__sk_common.skc_family, sock->sk_protocol))
 		return 0;
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32, tid = (__u32)id;
+	__u32 tgid = id >> 32;
 	if (!s3s_process_wanted(tgid))
 		return 0;
 	__u64 sk = (__u64)sock;
 	/* Ciphertext sent inside SSL_write & co.: it tells the TLS stream its socket and is never a request. */
-	if (s3s_tls_sandwich(tid, sk))
+	if (s3s_tls_sandwich(id, sk))
 		return 0;
 
 	struct s3s_conn_key key = { .kind = S3S_CONN_KEY_SOCK, .id = sk };
