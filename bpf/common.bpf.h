@@ -402,17 +402,27 @@ static long s3s_scan_step(__u32 i, struct s3s_scan *scan)
 }
 
 /*
- * Whether a new connection's first request is worth tracking: with --all-http every HTTP request is, else only one
- * signed for S3 — an x-amz-* header or query parameter (SigV4 signs x-amz-content-sha256 into every S3 request;
- * presigned URLs carry X-Amz-Signature) or an "Authorization: AWS" header (SigV2). Only the starts of header lines and
- * query parameters are compared, up to the end of the head; unrelated HTTP traffic never reaches the collector.
+ * Whether a new connection's first request, whose head is the first `n` bytes of the scratch's data, is worth
+ * tracking: with --all-http every HTTP request is, else only one signed for S3 — an x-amz-* header or query parameter
+ * (SigV4 signs x-amz-content-sha256 into every S3 request; presigned URLs carry X-Amz-Signature) or an
+ * "Authorization: AWS" header (SigV2). Only the starts of header lines and query parameters are compared, up to the
+ * end of the head; unrelated HTTP traffic never reaches the collector.
  */
-static __always_inline bool s3s_request_wanted(__u64 base, __u64 len)
+static __always_inline bool s3s_head_wanted(struct s3s_scratch *s, __u32 n)
 {
 	__u32 zero = 0;
 	struct s3s_config *cfg = bpf_map_lookup_elem(&s3s_cfg, &zero);
 	if (!cfg || cfg->all_http)
 		return true;
+	struct s3s_scan scan = { .head = s->data, .len = n & (S3S_DATA_CAP - 1) };
+	bpf_loop(scan.len, s3s_scan_step, &scan, 0);
+	return scan.s3;
+}
+
+/* The same for a head still in the caller's buffer (TLS plaintext): copied into the scratch first. */
+static __always_inline bool s3s_request_wanted(__u64 base, __u64 len)
+{
+	__u32 zero = 0;
 	struct s3s_scratch *s = bpf_map_lookup_elem(&scratch, &zero);
 	if (!s)
 		return true;
@@ -420,9 +430,7 @@ static __always_inline bool s3s_request_wanted(__u64 base, __u64 len)
 	n &= S3S_DATA_CAP - 1;
 	if (bpf_probe_read_user(s->data, n, (void *)base))
 		return true;
-	struct s3s_scan scan = { .head = s->data, .len = n };
-	bpf_loop(n, s3s_scan_step, &scan, 0);
-	return scan.s3;
+	return s3s_head_wanted(s, n);
 }
 
 /* First buffer of a syscall: the plain buffer, or the first iovec of writev/sendmsg. */
@@ -508,34 +516,33 @@ static __always_inline void s3s_emit_bare(const struct s3s_io *st, const struct 
 }
 
 /*
- * Emits one record; copies up to `copy` bytes from the first buffer of the syscall
- * (only the first iovec: heads are written in one piece by every client checked).
+ * Copies up to `copy` bytes from the first buffer of the syscall into the scratch's data (only the first iovec: heads
+ * are written in one piece by every client checked); returns how many were copied.
  */
-static __always_inline void s3s_emit(const struct s3s_io *st, const struct s3s_conn *conn, __u16 kind,
-				     __u16 flags, __s64 bytes, __u64 copy, __u64 exit_ns)
+static __always_inline __u32 s3s_copy_data(struct s3s_scratch *s, const struct s3s_io *st, __u64 copy)
 {
-	__u32 zero = 0;
-	struct s3s_scratch *s = bpf_map_lookup_elem(&scratch, &zero);
-	if (!s)
-		return;
-	s3s_fill(&s->rec, st, conn, kind, flags, bytes, exit_ns);
+	__u64 base = 0, len = 0;
+	if (!copy || !s3s_first_iov(st->op, st->buf, &base, &len))
+		return 0;
+	if (copy > len)
+		copy = len;
+	if (copy > S3S_REQ_COPY_MAX)
+		copy = S3S_REQ_COPY_MAX;
+	__u32 copied = copy & (S3S_DATA_CAP - 1);
+	if (bpf_probe_read_user(s->data, copied, (void *)base))
+		return 0;
+	return copied;
+}
 
-	__u32 copied = 0;
-	if (copy) {
-		__u64 base = 0, len = 0;
-		if (s3s_first_iov(st->op, st->buf, &base, &len)) {
-			if (copy > len)
-				copy = len;
-			if (copy > S3S_REQ_COPY_MAX)
-				copy = S3S_REQ_COPY_MAX;
-			copied = copy & (S3S_DATA_CAP - 1);
-			if (bpf_probe_read_user(s->data, copied, (void *)base))
-				copied = 0;
-		}
-	}
+/* Emits one record carrying the `copied` bytes already in the scratch's data. */
+static __always_inline void s3s_submit(struct s3s_scratch *s, const struct s3s_io *st, const struct s3s_conn *conn,
+				       __u16 kind, __u16 flags, __s64 bytes, __u32 copied, __u64 exit_ns)
+{
+	s3s_fill(&s->rec, st, conn, kind, flags, bytes, exit_ns);
 	s->rec.copied = copied;
 	__builtin_memset(s->rec.tail, 0, sizeof(s->rec.tail));
-	if (kind == S3S_KIND_READ && bytes > 0) {
+	/* A read copied whole already ends with its tail; only a longer one needs its last bytes read apart. */
+	if (kind == S3S_KIND_READ && bytes > 0 && (__u64)bytes != copied) {
 		__u64 base = 0, len = 0;
 		if (s3s_first_iov(st->op, st->buf, &base, &len) && (__u64)bytes <= len) {
 			__u64 n = bytes < S3S_TAIL_LEN ? bytes : S3S_TAIL_LEN;
@@ -550,6 +557,17 @@ static __always_inline void s3s_emit(const struct s3s_io *st, const struct s3s_c
 		return;
 	if (bpf_ringbuf_output(&events, s, size, s3s_wakeup_flag()))
 		s3s_count_lost();
+}
+
+/* Emits one record with up to `copy` bytes of the syscall's buffer. */
+static __always_inline void s3s_emit(const struct s3s_io *st, const struct s3s_conn *conn, __u16 kind,
+				     __u16 flags, __s64 bytes, __u64 copy, __u64 exit_ns)
+{
+	__u32 zero = 0;
+	struct s3s_scratch *s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s)
+		return;
+	s3s_submit(s, st, conn, kind, flags, bytes, s3s_copy_data(s, st, copy), exit_ns);
 }
 
 #endif

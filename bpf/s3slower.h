@@ -93,7 +93,10 @@ struct s3s_record {
 	__u32 copied;
 	struct s3s_peer peer;
 	char comm[S3S_COMM_LEN];
-	/* Last bytes of a read (up to 8, fewer when `bytes` < 8): where a chunked body's terminator shows. */
+	/*
+	 * Last bytes of a read (up to 8, fewer when `bytes` < 8): where a chunked body's terminator shows. Zero when the
+	 * whole read was copied: the copy ends with them.
+	 */
 	__u8 tail[S3S_TAIL_LEN];
 };
 

@@ -67,53 +67,72 @@ int BPF_PROG(s3s_send, struct sock *sock, int ret)
 		return 0;
 	struct s3s_io io = { .enter_ns = enter_ns };
 	s3s_syscall_io(&io, true);
+	__u32 zero = 0;
+	struct s3s_scratch *s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s)
+		return 0;
+	__s64 sent = ret;
 	__u16 flags = 0;
+	/* A head is read from the caller's buffer once: where it was looked at, the copy is what the record carries. */
+	__u32 copied = 0;
+	bool have_copy = false;
 	/* Only the first bytes of a send that may start a request are looked at. */
-	if (!conn || conn->phase != S3S_PHASE_REQ) {
+	if (!conn) {
 		__u64 head = 0, base = 0, len = 0;
 		bool have_head = s3s_first_iov(io.op, io.buf, &base, &len) && len >= 4 &&
 				 !bpf_probe_read_user(&head, sizeof(head), (void *)base);
-		if (have_head && s3s_is_method(head))
+		if (!have_head || !s3s_is_method(head)) {
+			/*
+			 * No request starts here; note the socket if none ever will. A connection's first bytes count only
+			 * when at least eight were read, so that a method split over two sends is not taken for another
+			 * protocol.
+			 */
+			if (have_head && s3s_is_status_line(head))
+				s3s_note_sock(sock, S3S_SOCK_SERVER);
+			else if (have_head && len >= sizeof(head) && (__u64)ret >= sizeof(head) &&
+				 !s3s_is_proxy_connect(head) && s3s_first_bytes(sock, ret))
+				s3s_note_sock(sock, S3S_SOCK_NOT_HTTP);
+			return 0;
+		}
+		copied = s3s_copy_data(s, &io, sent);
+		have_copy = true;
+		/* A head that could not be read (not resident) is tracked all the same: the requests after it may be S3. */
+		if (copied && !s3s_head_wanted(s, copied))
+			return 0;
+		flags |= S3S_REC_METHOD | S3S_REC_NEW_CONN;
+		struct s3s_conn fresh = { .conn_id = s3s_new_conn_id(), .phase = S3S_PHASE_REQ, .tgid = tgid };
+		s3s_read_peer((const struct sock *)sk, &fresh.peer);
+		bpf_map_update_elem(&conns, &key, &fresh, BPF_ANY);
+		s3s_mark_tgid(tgid);
+		conn = bpf_map_lookup_elem(&conns, &key);
+		if (!conn)
+			return 0;
+	} else if (conn->phase != S3S_PHASE_REQ) {
+		/* Between requests of a kept-alive connection a send nearly always starts the next one: copied at once. */
+		copied = s3s_copy_data(s, &io, sent);
+		have_copy = true;
+		__u64 head = 0;
+		__builtin_memcpy(&head, s->data, sizeof(head));
+		/* Scratch bytes past the copy belong to an earlier record. */
+		if (copied < sizeof(head))
+			head &= (1ULL << (copied * 8)) - 1;
+		conn->phase = S3S_PHASE_REQ;
+		if (copied >= 4 && s3s_is_method(head)) {
 			flags |= S3S_REC_METHOD;
-		if (!conn) {
-			if (!(flags & S3S_REC_METHOD)) {
-				/*
-				 * No request starts here; note the socket if none ever will. A connection's first bytes count
-				 * only when at least eight were read, so that a method split over two sends is not taken for
-				 * another protocol.
-				 */
-				if (have_head && s3s_is_status_line(head))
-					s3s_note_sock(sock, S3S_SOCK_SERVER);
-				else if (have_head && len >= sizeof(head) && (__u64)ret >= sizeof(head) &&
-					 !s3s_is_proxy_connect(head) && s3s_first_bytes(sock, ret))
-					s3s_note_sock(sock, S3S_SOCK_NOT_HTTP);
-				return 0;
-			}
-			if (!s3s_request_wanted(base, len < (__u64)ret ? len : (__u64)ret))
-				return 0;
-			flags |= S3S_REC_NEW_CONN;
-			struct s3s_conn fresh = { .conn_id = s3s_new_conn_id(), .phase = S3S_PHASE_REQ, .tgid = tgid };
-			s3s_read_peer((const struct sock *)sk, &fresh.peer);
-			bpf_map_update_elem(&conns, &key, &fresh, BPF_ANY);
-			s3s_mark_tgid(tgid);
-			conn = bpf_map_lookup_elem(&conns, &key);
-			if (!conn)
-				return 0;
-		} else if (flags & S3S_REC_METHOD) {
-			conn->phase = S3S_PHASE_REQ;
 			conn->req_seen = 0;
 		} else {
 			/* The body after an interim 100 Continue: counted, never copied. */
-			conn->phase = S3S_PHASE_REQ;
 			conn->req_seen = S3S_REQ_COPY_MAX;
+			copied = 0;
 		}
 	}
 
-	__s64 sent = ret;
 	__u64 copy = conn->req_seen < S3S_REQ_COPY_MAX ? S3S_REQ_COPY_MAX - conn->req_seen : 0;
 	if (copy > (__u64)sent)
 		copy = sent;
 	conn->req_seen += sent;
-	s3s_emit(&io, conn, S3S_KIND_WRITE, flags, sent, copy, now);
+	if (!have_copy)
+		copied = s3s_copy_data(s, &io, copy);
+	s3s_submit(s, &io, conn, S3S_KIND_WRITE, flags, sent, copied, now);
 	return 0;
 }

@@ -47,14 +47,16 @@ internal struct KernelRecord
         return true;
     }
 
-    /// <summary>The last bytes of a read: <see cref="TailLength"/> or fewer when the read was shorter.</summary>
-    public readonly ReadOnlySpan<byte> TailBytes
+    /// <summary>
+    /// The last bytes of a read (<see cref="TailLength"/> or fewer when the read was shorter): the end of
+    /// <paramref name="data"/> when the whole read was copied, since the kernel then leaves <see cref="Tail"/> empty.
+    /// </summary>
+    public readonly ReadOnlySpan<byte> TailOf(ReadOnlySpan<byte> data)
     {
-        get
-        {
-            int n = Bytes <= 0 ? 0 : (int)Math.Min(Bytes, TailLength);
-            return MemoryMarshal.CreateReadOnlySpan(ref Unsafe.AsRef(in Tail[0]), TailLength)[..n];
-        }
+        int n = Bytes <= 0 ? 0 : (int)Math.Min(Bytes, TailLength);
+        return Bytes > 0 && data.Length == Bytes
+            ? data[^n..]
+            : MemoryMarshal.CreateReadOnlySpan(ref Unsafe.AsRef(in Tail[0]), TailLength)[..n];
     }
 }
 

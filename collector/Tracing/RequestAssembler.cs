@@ -212,7 +212,7 @@ internal sealed class RequestAssembler
 
         pending.ResponseEndNs = record.ExitNs;
         pending.ResponseBytes += record.Bytes;
-        AppendTail(pending, record.TailBytes);
+        AppendTail(pending, record.TailOf(data));
         pending.Request ??= ParseRequest(pending);
 
         if (pending.Response is null || (pending.Response.Status >= 300 && pending.ErrorCode is null))

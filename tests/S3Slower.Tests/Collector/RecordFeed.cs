@@ -75,7 +75,9 @@ internal sealed class RecordFeed
 
         int copy = (int)Math.Min(data.Length, Math.Max(0, CopyMax - _responseSeen));
         _responseSeen += data.Length;
-        Emit(KernelRecordKind.Read, KernelRecordFlags.None, data.Length, data.AsSpan(0, copy), data.AsSpan(Math.Max(0, data.Length - 8)));
+        // As the kernel does: the tail is sent apart only when the copy does not end with it.
+        ReadOnlySpan<byte> tail = copy < data.Length ? data.AsSpan(Math.Max(0, data.Length - 8)) : default;
+        Emit(KernelRecordKind.Read, KernelRecordFlags.None, data.Length, data.AsSpan(0, copy), tail);
     }
 
     public void Eof() => Emit(KernelRecordKind.Eof, KernelRecordFlags.None, 0, default, default);
