@@ -6,7 +6,9 @@ namespace S3Slower.Bench.Overhead;
 /// <summary>
 /// Each workload runs untraced and traced in alternation (ABBA order across rounds, so drift favours neither side);
 /// the ratio is mean traced throughput over mean untraced throughput. Traced runs are checked for loss: the
-/// aggregator's s3slower_events_lost_total must not move and it must count every request wrk completed.
+/// aggregator's s3slower_events_lost_total must not move and it must count every request wrk completed. Every run
+/// also reports the whole machine's CPU per request or operation, which moves far less between identical runs than
+/// throughput does on a shared VM.
 /// </summary>
 internal static class OverheadBenchmark
 {
@@ -96,6 +98,8 @@ internal static class OverheadBenchmark
         _ = await workload.RunAsync(); // warm-up: JIT of the server, page cache, CPU frequency
         var untraced = new List<double>();
         var traced = new List<double>();
+        var untracedCpu = new List<double?>();
+        var tracedCpu = new List<double?>();
         long wrkRequests = 0;
         long counted = 0;
         double lost = 0;
@@ -107,9 +111,10 @@ internal static class OverheadBenchmark
                 bool withCollector = (step == 0) == tracedFirst;
                 if (!withCollector)
                 {
-                    var m = await workload.RunAsync();
+                    var m = await RunMeasuredAsync(workload);
                     untraced.Add(m.Rate);
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {round + 1} untraced: {m.Rate,12:N0} {workload.Unit}"));
+                    untracedCpu.Add(m.MachineMicrosecondsPerOperation);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {round + 1} untraced: {m.Rate,12:N0} {workload.Unit}; {MachineCpuText(m, workload)}"));
                     continue;
                 }
 
@@ -126,8 +131,9 @@ internal static class OverheadBenchmark
                 string cpu = "";
                 try
                 {
-                    run = await workload.RunAsync();
-                    cpu = CpuLine(collectorCpu, ProcessCpu.Used(collector.Pid), aggregatorCpu, ProcessCpu.Used(aggregator.Process.Pid), options.Seconds, run.Requests);
+                    run = await RunMeasuredAsync(workload);
+                    tracedCpu.Add(run.MachineMicrosecondsPerOperation);
+                    cpu = CpuLine(collectorCpu, ProcessCpu.Used(collector.Pid), aggregatorCpu, ProcessCpu.Used(aggregator.Process.Pid), options.Seconds, run.Requests) + "; " + MachineCpuText(run, workload);
                 }
                 finally
                 {
@@ -159,7 +165,7 @@ internal static class OverheadBenchmark
             ? FormattableString.Invariant($"requests wrk {wrkRequests:N0} / counted {counted:N0}: {(complete ? "OK" : "MISMATCH")}")
             : FormattableString.Invariant($"S3 requests counted {counted:N0}: {(complete ? "OK" : "UNEXPECTED")}");
         string line = string.Create(CultureInfo.InvariantCulture,
-            $"RESULT {workload.Name,-5}: traced/untraced = {ratio:P1} (untraced {untraced.Average():N0}, traced {traced.Average():N0} {workload.Unit}; target ≥ {workload.Target:P0}: {(met ? "MET" : "NOT MET")}); events lost {lost:N0}; {counts}; eBPF {kernel}");
+            $"RESULT {workload.Name,-5}: traced/untraced = {ratio:P1} (untraced {untraced.Average():N0}, traced {traced.Average():N0} {workload.Unit}; target ≥ {workload.Target:P0}: {(met ? "MET" : "NOT MET")}); events lost {lost:N0}; {counts}; eBPF {kernel}; {MachineCpuSummary(untracedCpu, tracedCpu, workload)}");
         Console.WriteLine(line);
         return (met && complete && lost == 0, line);
     }
@@ -178,7 +184,7 @@ internal static class OverheadBenchmark
             var before = await KernelProgramStats.SnapshotAsync();
             var run = await workload.RunAsync();
             var after = await KernelProgramStats.SnapshotAsync();
-            double operations = run.Requests ?? run.Rate * workload.Seconds;
+            double operations = run.Operations(workload.Seconds);
             if (operations <= 0)
             {
                 Console.WriteLine("  eBPF programs: the statistics run did no operations");
@@ -186,7 +192,7 @@ internal static class OverheadBenchmark
             }
 
             var (nanoseconds, detail) = KernelProgramStats.Describe(before, after, operations);
-            string cost = string.Create(CultureInfo.InvariantCulture, $"{nanoseconds:N0} ns per {(workload.ProducesRequests ? "request" : "operation")}");
+            string cost = string.Create(CultureInfo.InvariantCulture, $"{nanoseconds:N0} ns per {Per(workload)}");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  eBPF programs (one more traced run, BPF statistics on, {run.Rate:N0} {workload.Unit}): {cost} ({detail})"));
             return cost;
         }
@@ -201,6 +207,40 @@ internal static class OverheadBenchmark
             await StopCollectorAsync(collector);
         }
     }
+
+    /// <summary>
+    /// One run, with the busy time of all cores around it: on a machine the load saturates, throughput follows this
+    /// figure, and unlike throughput it hardly moves between identical runs.
+    /// </summary>
+    private static async Task<Measurement> RunMeasuredAsync(IWorkload workload)
+    {
+        var before = MachineCpu.Busy();
+        var run = await workload.RunAsync();
+        var after = MachineCpu.Busy();
+        double operations = run.Operations(workload.Seconds);
+        return before is { } b && after is { } a && operations > 0
+            ? run with { MachineMicrosecondsPerOperation = (a - b).TotalMicroseconds / operations }
+            : run;
+    }
+
+    private static string MachineCpuText(Measurement run, IWorkload workload) =>
+        run.MachineMicrosecondsPerOperation is { } us
+            ? string.Create(CultureInfo.InvariantCulture, $"whole machine {us:N2} µs of CPU per {Per(workload)}")
+            : "whole machine CPU unavailable";
+
+    private static string MachineCpuSummary(List<double?> untraced, List<double?> traced, IWorkload workload)
+    {
+        if (untraced.Any(v => v is null) || traced.Any(v => v is null) || untraced.Count == 0 || traced.Count == 0)
+        {
+            return "whole machine CPU unavailable";
+        }
+
+        double u = untraced.Average(v => v!.Value), t = traced.Average(v => v!.Value);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"whole machine CPU per {Per(workload)} untraced {u:N2} µs, traced {t:N2} µs (+{t - u:N2} µs, untraced/traced {u / t:P1})");
+    }
+
+    private static string Per(IWorkload workload) => workload.ProducesRequests ? "request" : "operation";
 
     private static async Task StopCollectorAsync(ChildProcess collector)
     {
