@@ -64,12 +64,6 @@ struct s3s_io {
 	__u16 _pad;
 };
 
-/* When the send in progress on a thread began: set by the first tcp_sendmsg_locked of a call, taken at its end. */
-struct s3s_send_start {
-	__u64 enter_ns;
-	__u64 sk; /* the socket it began on: a start left by a kernel path that never reached sock_send_length is ignored */
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 << 20); /* resized by the collector before load */
@@ -82,25 +76,23 @@ struct {
 	__type(value, struct s3s_conn);
 } conns SEC(".maps") __weak;
 
-/* Per-thread storage: a pointer load, not a hash lookup, on every TCP send of the host. */
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct s3s_send_start);
-} send_start SEC(".maps") __weak;
-
 /*
  * What is known about a socket for its whole life, kept with the socket (freed with it): a pointer load, no hash.
- * Sockets that can never carry a request stop at their note instead of paying, on every send, for the per-thread send
- * start and a read of the caller's buffer: a server's (it sent a status line), and a connection whose first bytes
- * were not an HTTP method (a database, a message broker, a TLS handshake).
+ * Sockets that can never carry a request stop at their note instead of paying, on every send, for the send start and a
+ * read of the caller's buffer: a server's (it sent a status line), and a connection whose first bytes were not an
+ * HTTP method (a database, a message broker, a TLS handshake).
  */
 #define S3S_SOCK_SERVER (1u << 0)
 #define S3S_SOCK_NOT_HTTP (1u << 1)
 
 struct s3s_sock_note {
 	__u32 flags;
+	__u32 _pad;
+	/*
+	 * When the send in progress on the socket began: set by its first tcp_sendmsg_locked, taken when it ends
+	 * (sock_send_length). Kept here rather than per thread, so a send's end finds it in the note it reads anyway.
+	 */
+	__u64 send_enter_ns;
 };
 
 struct {
@@ -109,12 +101,6 @@ struct {
 	__type(key, int);
 	__type(value, struct s3s_sock_note);
 } sock_notes SEC(".maps") __weak;
-
-static __always_inline __u32 s3s_sock_flags(const struct sock *sk)
-{
-	struct s3s_sock_note *note = bpf_sk_storage_get(&sock_notes, (void *)sk, 0, 0);
-	return note ? note->flags : 0;
-}
 
 static __always_inline void s3s_note_sock(const struct sock *sk, __u32 flags)
 {

@@ -15,22 +15,19 @@
 SEC("tp_btf/tcp_sendmsg_locked")
 int BPF_PROG(s3s_send_start, const struct sock *sk)
 {
-	if (!s3s_process_wanted(bpf_get_current_pid_tgid() >> 32) || s3s_sock_flags(sk))
+	if (!s3s_process_wanted(bpf_get_current_pid_tgid() >> 32))
 		return 0;
-	struct s3s_send_start *start = bpf_task_storage_get(&send_start, bpf_get_current_task_btf(), 0,
-							    BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (start && !start->enter_ns) {
-		start->enter_ns = bpf_ktime_get_ns();
-		start->sk = (__u64)sk;
-	}
+	struct s3s_sock_note *note = bpf_sk_storage_get(&sock_notes, (void *)sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (note && !note->flags && !note->send_enter_ns)
+		note->send_enter_ns = bpf_ktime_get_ns();
 	return 0;
 }
 
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(s3s_send, struct sock *sock, int ret)
 {
-	/* Before the send start is taken: s3s_send_start left none for a noted socket. */
-	__u32 noted = s3s_sock_flags(sock);
+	struct s3s_sock_note *note = bpf_sk_storage_get(&sock_notes, sock, 0, 0);
+	__u32 noted = note ? note->flags : 0;
 	if (noted & S3S_SOCK_SERVER)
 		return 0;
 	if (noted & S3S_SOCK_NOT_HTTP) {
@@ -40,12 +37,11 @@ int BPF_PROG(s3s_send, struct sock *sock, int ret)
 		return 0;
 	}
 	__u64 now = bpf_ktime_get_ns();
-	struct s3s_send_start *start = bpf_task_storage_get(&send_start, bpf_get_current_task_btf(), 0, 0);
 	__u64 enter_ns = now;
-	if (start) {
-		if (start->enter_ns && start->sk == (__u64)sock)
-			enter_ns = start->enter_ns;
-		start->enter_ns = 0;
+	/* Taken whatever the outcome: a failed send must not leave its start to the next one. */
+	if (note && note->send_enter_ns) {
+		enter_ns = note->send_enter_ns;
+		note->send_enter_ns = 0;
 	}
 	if (ret <= 0 || !s3s_is_tcp(sock->__sk_common.skc_family, sock->sk_protocol))
 		return 0;
