@@ -7,7 +7,7 @@ namespace S3Slower.Bench.Overhead;
 /// Each workload runs untraced and traced in alternation (ABBA order across rounds, so drift favours neither side);
 /// the ratio is mean traced throughput over mean untraced throughput. Traced runs are checked for loss: the
 /// aggregator's s3slower_events_lost_total must not move and it must count every request wrk completed. Every run
-/// also reports the whole machine's CPU per request or operation, which moves far less between identical runs than
+/// also reports the whole machine's CPU per request or operation, which moves less between identical runs than
 /// throughput does on a shared VM.
 /// </summary>
 internal static class OverheadBenchmark
@@ -210,7 +210,7 @@ internal static class OverheadBenchmark
 
     /// <summary>
     /// One run, with the busy time of all cores around it: on a machine the load saturates, throughput follows this
-    /// figure, and unlike throughput it hardly moves between identical runs.
+    /// figure, and it moves less than throughput between identical runs.
     /// </summary>
     private static async Task<Measurement> RunMeasuredAsync(IWorkload workload)
     {
