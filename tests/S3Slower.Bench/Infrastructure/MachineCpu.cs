@@ -8,8 +8,6 @@ namespace S3Slower.Bench.Infrastructure;
 /// </summary>
 internal static class MachineCpu
 {
-    private const double ClockTicksPerSecond = 100; // USER_HZ, as in ProcessCpu.
-
     public static TimeSpan? Busy()
     {
         try
@@ -28,7 +26,7 @@ internal static class MachineCpu
                 busy += long.Parse(fields[field], CultureInfo.InvariantCulture);
             }
 
-            return TimeSpan.FromSeconds(busy / ClockTicksPerSecond);
+            return TimeSpan.FromSeconds(busy / ProcessCpu.ClockTicksPerSecond);
         }
         catch (Exception ex) when (ex is IOException or FormatException or IndexOutOfRangeException or UnauthorizedAccessException)
         {

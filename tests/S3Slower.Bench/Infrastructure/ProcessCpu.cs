@@ -5,7 +5,7 @@ namespace S3Slower.Bench.Infrastructure;
 /// <summary>CPU time (user + system) a process has used so far, from /proc/PID/stat.</summary>
 internal static class ProcessCpu
 {
-    private const double ClockTicksPerSecond = 100; // USER_HZ is 100 on every Linux ABI .NET runs on.
+    internal const double ClockTicksPerSecond = 100; // USER_HZ is 100 on every Linux ABI .NET runs on.
 
     public static TimeSpan? Used(int pid)
     {

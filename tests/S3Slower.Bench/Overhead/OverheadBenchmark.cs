@@ -96,10 +96,8 @@ internal static class OverheadBenchmark
     {
         Console.WriteLine($"\n[{workload.Name}] {options.Rounds} rounds × (untraced, traced), {options.Seconds} s each");
         _ = await workload.RunAsync(); // warm-up: JIT of the server, page cache, CPU frequency
-        var untraced = new List<double>();
-        var traced = new List<double>();
-        var untracedCpu = new List<double?>();
-        var tracedCpu = new List<double?>();
+        var untraced = new List<Measurement>();
+        var traced = new List<Measurement>();
         long wrkRequests = 0;
         long counted = 0;
         double lost = 0;
@@ -112,8 +110,7 @@ internal static class OverheadBenchmark
                 if (!withCollector)
                 {
                     var m = await RunMeasuredAsync(workload);
-                    untraced.Add(m.Rate);
-                    untracedCpu.Add(m.MachineMicrosecondsPerOperation);
+                    untraced.Add(m);
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {round + 1} untraced: {m.Rate,12:N0} {workload.Unit}; {MachineCpuText(m, workload)}"));
                     continue;
                 }
@@ -132,7 +129,6 @@ internal static class OverheadBenchmark
                 try
                 {
                     run = await RunMeasuredAsync(workload);
-                    tracedCpu.Add(run.MachineMicrosecondsPerOperation);
                     cpu = CpuLine(collectorCpu, ProcessCpu.Used(collector.Pid), aggregatorCpu, ProcessCpu.Used(aggregator.Process.Pid), options.Seconds, run.Requests) + "; " + MachineCpuText(run, workload);
                 }
                 finally
@@ -142,7 +138,7 @@ internal static class OverheadBenchmark
 
                 var after = await SettledCountsAsync(aggregator, workload.Comm);
                 long requests = (long)(after.Requests - before.Requests);
-                traced.Add(run.Rate);
+                traced.Add(run);
                 lost += after.Lost - before.Lost;
                 counted += requests;
                 wrkRequests += run.Requests ?? 0;
@@ -155,7 +151,8 @@ internal static class OverheadBenchmark
         }
 
         string kernel = await KernelRunAsync(workload, aggregator, directory);
-        double ratio = untraced.Average() > 0 ? traced.Average() / untraced.Average() : 0;
+        double untracedRate = untraced.Average(m => m.Rate), tracedRate = traced.Average(m => m.Rate);
+        double ratio = untracedRate > 0 ? tracedRate / untracedRate : 0;
         // A request in flight when wrk stops is written (and seen) but not counted by wrk, so counted may exceed wrk by up to one per connection per round.
         bool complete = workload.ProducesRequests
             ? counted >= wrkRequests && counted <= wrkRequests + (long)options.Connections * options.Rounds
@@ -165,7 +162,7 @@ internal static class OverheadBenchmark
             ? FormattableString.Invariant($"requests wrk {wrkRequests:N0} / counted {counted:N0}: {(complete ? "OK" : "MISMATCH")}")
             : FormattableString.Invariant($"S3 requests counted {counted:N0}: {(complete ? "OK" : "UNEXPECTED")}");
         string line = string.Create(CultureInfo.InvariantCulture,
-            $"RESULT {workload.Name,-5}: traced/untraced = {ratio:P1} (untraced {untraced.Average():N0}, traced {traced.Average():N0} {workload.Unit}; target ≥ {workload.Target:P0}: {(met ? "MET" : "NOT MET")}); events lost {lost:N0}; {counts}; eBPF {kernel}; {MachineCpuSummary(untracedCpu, tracedCpu, workload)}");
+            $"RESULT {workload.Name,-5}: traced/untraced = {ratio:P1} (untraced {untracedRate:N0}, traced {tracedRate:N0} {workload.Unit}; target ≥ {workload.Target:P0}: {(met ? "MET" : "NOT MET")}); events lost {lost:N0}; {counts}; eBPF {kernel}; {MachineCpuSummary(untraced, traced, workload)}");
         Console.WriteLine(line);
         return (met && complete && lost == 0, line);
     }
@@ -228,16 +225,16 @@ internal static class OverheadBenchmark
             ? string.Create(CultureInfo.InvariantCulture, $"whole machine {us:N2} µs of CPU per {Per(workload)}")
             : "whole machine CPU unavailable";
 
-    private static string MachineCpuSummary(List<double?> untraced, List<double?> traced, IWorkload workload)
+    private static string MachineCpuSummary(List<Measurement> untraced, List<Measurement> traced, IWorkload workload)
     {
-        if (untraced.Any(v => v is null) || traced.Any(v => v is null) || untraced.Count == 0 || traced.Count == 0)
+        if (untraced.Count == 0 || traced.Count == 0 || untraced.Concat(traced).Any(m => m.MachineMicrosecondsPerOperation is null))
         {
             return "whole machine CPU unavailable";
         }
 
-        double u = untraced.Average(v => v!.Value), t = traced.Average(v => v!.Value);
+        double u = untraced.Average(m => m.MachineMicrosecondsPerOperation!.Value), t = traced.Average(m => m.MachineMicrosecondsPerOperation!.Value);
         return string.Create(CultureInfo.InvariantCulture,
-            $"whole machine CPU per {Per(workload)} untraced {u:N2} µs, traced {t:N2} µs (+{t - u:N2} µs, untraced/traced {u / t:P1})");
+            $"whole machine CPU per {Per(workload)} untraced {u:N2} µs, traced {t:N2} µs ({t - u:+#,0.00;-#,0.00} µs, untraced/traced {u / t:P1})");
     }
 
     private static string Per(IWorkload workload) => workload.ProducesRequests ? "request" : "operation";
