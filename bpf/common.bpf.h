@@ -461,14 +461,31 @@ static __always_inline __u64 s3s_new_conn_id(void)
 }
 
 /*
- * Waking the reader for every record costs more than the program itself at high request rates: the collector polls
- * on a short timer anyway, so the reader is woken only when the ring buffer is a quarter full.
+ * Starts tracking a connection of the current process: its id, peer (when it has a socket) and process name, and the
+ * process's mark, so its receives are looked at. Returns the map's copy, NULL when it could not be stored.
  */
-static __always_inline __u64 s3s_wakeup_flag(void)
+static __always_inline struct s3s_conn *s3s_start_conn(const struct s3s_conn_key *key, __u32 tgid, __u32 flags,
+							 const struct sock *sk)
+{
+	struct s3s_conn fresh = { .conn_id = s3s_new_conn_id(), .phase = S3S_PHASE_REQ, .flags = flags, .tgid = tgid };
+	if (sk)
+		s3s_read_peer(sk, &fresh.peer);
+	bpf_get_current_comm(fresh.comm, sizeof(fresh.comm));
+	bpf_map_update_elem(&conns, key, &fresh, BPF_ANY);
+	s3s_mark_tgid(tgid);
+	return bpf_map_lookup_elem(&conns, key);
+}
+
+/*
+ * Waking the reader for every record costs more than the program itself at high request rates: the collector polls
+ * on a short timer anyway, so the reader is woken only by the record that fills the ring buffer past a quarter. The
+ * records after it, while the reader is still on its way, wake nobody: each forced wake-up costs the traced program.
+ */
+static __always_inline __u64 s3s_wakeup_flag(__u64 record)
 {
 	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-	__u64 size = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
-	return avail > size / 4 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	__u64 mark = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 4;
+	return avail <= mark && avail + record > mark ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
 static __always_inline void s3s_fill(struct s3s_record *rec, const struct s3s_io *st, const struct s3s_conn *conn,
@@ -485,7 +502,7 @@ static __always_inline void s3s_fill(struct s3s_record *rec, const struct s3s_io
 	rec->kind = kind;
 	rec->flags = flags;
 	rec->peer = conn->peer;
-	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
+	__builtin_memcpy(rec->comm, conn->comm, sizeof(rec->comm));
 }
 
 /*
@@ -497,7 +514,7 @@ static __always_inline void s3s_emit_bare(const struct s3s_io *st, const struct 
 {
 	struct s3s_record rec = {};
 	s3s_fill(&rec, st, conn, kind, flags, 0, exit_ns);
-	if (bpf_ringbuf_output(&events, &rec, sizeof(rec), s3s_wakeup_flag()))
+	if (bpf_ringbuf_output(&events, &rec, sizeof(rec), s3s_wakeup_flag(sizeof(rec))))
 		s3s_count_lost();
 }
 
@@ -541,7 +558,7 @@ static __always_inline void s3s_submit(struct s3s_scratch *s, const struct s3s_i
 	__u64 size = sizeof(s->rec) + (copied & (S3S_DATA_CAP - 1));
 	if (size > sizeof(*s))
 		return;
-	if (bpf_ringbuf_output(&events, s, size, s3s_wakeup_flag()))
+	if (bpf_ringbuf_output(&events, s, size, s3s_wakeup_flag(size)))
 		s3s_count_lost();
 }
 

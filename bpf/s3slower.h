@@ -77,6 +77,8 @@ struct s3s_conn {
 	__u64 req_seen;  /* bytes written since the request started (caps the copy) */
 	__u64 resp_seen; /* bytes read since the response started */
 	struct s3s_peer peer;
+	/* The process name when the connection started: records copy it from here, a helper call fewer per record. */
+	char comm[S3S_COMM_LEN];
 };
 
 /* Ring-buffer record: header followed by `copied` bytes of the application's buffer. */

@@ -129,12 +129,8 @@ static __always_inline void tls_on_write(struct s3s_tls_call *call, struct s3s_c
 		if (!(flags & S3S_REC_METHOD) || !s3s_request_wanted(call->buf, bytes))
 			return;
 		flags |= S3S_REC_NEW_CONN;
-		struct s3s_conn fresh = { .conn_id = s3s_new_conn_id(), .phase = S3S_PHASE_REQ, .flags = S3S_CONN_TLS, .tgid = tgid };
-		if (key->kind == S3S_CONN_KEY_SOCK)
-			s3s_read_peer((const struct sock *)key->id, &fresh.peer);
-		bpf_map_update_elem(&conns, key, &fresh, BPF_ANY);
-		s3s_mark_tgid(tgid); /* the socket programs skip processes without the mark */
-		conn = bpf_map_lookup_elem(&conns, key);
+		const struct sock *sk = key->kind == S3S_CONN_KEY_SOCK ? (const struct sock *)key->id : NULL;
+		conn = s3s_start_conn(key, tgid, S3S_CONN_TLS, sk);
 		if (!conn)
 			return;
 	} else if ((flags & S3S_REC_METHOD) && conn->phase != S3S_PHASE_REQ) {

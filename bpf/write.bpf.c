@@ -96,11 +96,7 @@ int BPF_PROG(s3s_send, struct sock *sock, int ret)
 		if (copied && !s3s_head_wanted(s, copied))
 			return 0;
 		flags |= S3S_REC_METHOD | S3S_REC_NEW_CONN;
-		struct s3s_conn fresh = { .conn_id = s3s_new_conn_id(), .phase = S3S_PHASE_REQ, .tgid = tgid };
-		s3s_read_peer((const struct sock *)sk, &fresh.peer);
-		bpf_map_update_elem(&conns, &key, &fresh, BPF_ANY);
-		s3s_mark_tgid(tgid);
-		conn = bpf_map_lookup_elem(&conns, &key);
+		conn = s3s_start_conn(&key, tgid, 0, sock);
 		if (!conn)
 			return 0;
 	} else if (conn->phase != S3S_PHASE_REQ) {
