@@ -7,6 +7,7 @@ internal static class HttpRequestParser
 {
     private const int MaxMethodLength = 16;
     private const int MaxKeptHeaders = 24;
+    private const int MaxHostLength = 256;
 
     // The methods S3 clients send and the header names the classifier keeps, as the same strings every time.
     private static readonly string[] KnownMethods = ["GET", "PUT", "POST", "HEAD", "DELETE"];
@@ -14,7 +15,13 @@ internal static class HttpRequestParser
         ["content-length", "content-type", "range", "content-md5", "x-amz-copy-source", "x-amz-copy-source-range", "x-amz-request-route"];
 
     /// <summary>Parses a request head; false when the bytes do not start with a valid HTTP/1.x request line.</summary>
-    public static bool TryParse(ReadOnlySpan<byte> data, out HttpRequestHead? head)
+    public static bool TryParse(ReadOnlySpan<byte> data, out HttpRequestHead? head) => TryParse(data, null, out head);
+
+    /// <summary>
+    /// Parses a request head; <paramref name="knownHost"/> (the connection's previous Host) is returned as the Host when
+    /// the head names the same, instead of a new string.
+    /// </summary>
+    public static bool TryParse(ReadOnlySpan<byte> data, string? knownHost, out HttpRequestHead? head)
     {
         head = null;
         var reader = new HttpHeadReader(data);
@@ -38,7 +45,7 @@ internal static class HttpRequestParser
 
             if (HttpHeadReader.NameIs(name, "host"u8))
             {
-                host = HttpHeadReader.ToText(value, 256);
+                host = knownHost is not null && Ascii.Equals(value, knownHost) ? knownHost : HttpHeadReader.ToText(value, MaxHostLength);
             }
             else if (HttpHeadReader.NameIs(name, "authorization"u8))
             {

@@ -8,6 +8,9 @@ internal sealed class ConnectionTrack
     public required string Comm { get; init; }
     public string? Peer { get; init; }
     public bool Tls { get; init; }
+
+    /// <summary>The Host of the connection's last request: the next one nearly always names the same, and shares the string.</summary>
+    public string? Host { get; set; }
     public ulong LastActivityNs { get; set; }
     public PendingRequest? Current { get; set; }
 }

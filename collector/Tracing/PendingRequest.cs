@@ -3,7 +3,10 @@ using S3Slower.Collector.Http;
 
 namespace S3Slower.Collector.Tracing;
 
-/// <summary>One request in flight on a connection: its timing edges, byte counts and captured heads.</summary>
+/// <summary>
+/// One request in flight on a connection: its timing edges, byte counts and captured heads. Reused for the next request
+/// once finished (<see cref="Start"/>), so its capture buffers are rented once, not per request.
+/// </summary>
 internal sealed class PendingRequest : IDisposable
 {
     public const int CaptureCapacity = 4096;
@@ -11,11 +14,11 @@ internal sealed class PendingRequest : IDisposable
     private byte[]? _requestBytes = ArrayPool<byte>.Shared.Rent(CaptureCapacity);
     private byte[]? _responseBytes = ArrayPool<byte>.Shared.Rent(CaptureCapacity);
 
-    public uint Tid { get; init; }
+    public uint Tid { get; private set; }
 
     /// <summary>Ring-buffer position of the record that started the request: the request's identity for replays.</summary>
-    public ulong Origin { get; init; }
-    public ulong RequestStartNs { get; init; }
+    public ulong Origin { get; private set; }
+    public ulong RequestStartNs { get; private set; }
     public ulong RequestEndNs { get; set; }
     public ulong ResponseStartNs { get; set; }
     public ulong ResponseEndNs { get; set; }
@@ -38,6 +41,25 @@ internal sealed class PendingRequest : IDisposable
 
     public ReadOnlySpan<byte> CapturedRequest => _requestBytes.AsSpan(0, RequestCaptured);
     public ReadOnlySpan<byte> CapturedResponse => _responseBytes.AsSpan(0, ResponseCaptured);
+
+    /// <summary>Begins a request with the write that started it; whatever an earlier request left is cleared.</summary>
+    public void Start(uint tid, ulong origin, ulong startNs, ulong endNs, long bytes)
+    {
+        Tid = tid;
+        Origin = origin;
+        RequestStartNs = startNs;
+        RequestEndNs = endNs;
+        ResponseStartNs = ResponseEndNs = 0;
+        RequestBytes = bytes;
+        ResponseBytes = 0;
+        RequestCaptured = ResponseCaptured = 0;
+        Request = null;
+        Response = null;
+        Continue100 = false;
+        ErrorCode = null;
+        Tail = 0;
+        TailLength = 0;
+    }
 
     /// <summary>True once the final (non-interim) response has begun.</summary>
     public bool HasResponseStarted() => ResponseStartNs != 0;

@@ -17,6 +17,7 @@ internal sealed class RequestAssembler
 {
     private const int AfInet = 2;
     private const int AfInet6 = 10;
+    private const int MinSpares = 16;
     private static readonly ulong ChunkedEnd = ToTailWord("\r\n0\r\n\r\n"u8);
 
     private readonly Dictionary<ulong, ConnectionTrack> _connections = [];
@@ -24,6 +25,9 @@ internal sealed class RequestAssembler
     private readonly AssemblerOptions _options;
     private readonly Func<ulong, long> _toUnixNs;
     private readonly List<ulong> _expired = [];
+
+    // Finished requests kept for the next ones: one per connection in use is enough, more only hold memory.
+    private readonly Stack<PendingRequest> _spare = [];
 
     public RequestAssembler(IEventSink sink, AssemblerOptions options, Func<ulong, long> toUnixNs)
     {
@@ -184,7 +188,8 @@ internal sealed class RequestAssembler
             Finish(conn, ExpectedBodyRead(pending) ? RequestFlags.None : RequestFlags.Incomplete);
         }
 
-        pending = new PendingRequest { Tid = record.Tid, Origin = position, RequestStartNs = record.EnterNs, RequestEndNs = record.ExitNs, RequestBytes = record.Bytes };
+        pending = _spare.TryPop(out PendingRequest? spare) ? spare : new PendingRequest();
+        pending.Start(record.Tid, position, record.EnterNs, record.ExitNs, record.Bytes);
         pending.AppendRequest(data);
         conn.Current = pending;
     }
@@ -213,7 +218,7 @@ internal sealed class RequestAssembler
         pending.ResponseEndNs = record.ExitNs;
         pending.ResponseBytes += record.Bytes;
         AppendTail(pending, record.TailOf(data));
-        pending.Request ??= ParseRequest(pending);
+        pending.Request ??= ParseRequest(conn, pending);
 
         if (pending.Response is null || (pending.Response.Status >= 300 && pending.ErrorCode is null))
         {
@@ -366,9 +371,9 @@ internal sealed class RequestAssembler
             return;
         }
 
-        using (pending)
+        try
         {
-            HttpRequestHead? request = pending.Request ?? ParseRequest(pending);
+            HttpRequestHead? request = pending.Request ?? ParseRequest(conn, pending);
             if (request is null)
             {
                 SkippedUnparsed++;
@@ -431,16 +436,33 @@ internal sealed class RequestAssembler
                 Headers = request.Headers,
             });
         }
+        finally
+        {
+            Recycle(pending);
+        }
     }
 
-    private HttpRequestHead? ParseRequest(PendingRequest pending)
+    private void Recycle(PendingRequest pending)
     {
-        if (HttpRequestParser.TryParse(pending.CapturedRequest, out HttpRequestHead? head))
+        if (_spare.Count < Math.Max(MinSpares, _connections.Count))
         {
-            return head;
+            _spare.Push(pending);
+        }
+        else
+        {
+            pending.Dispose();
+        }
+    }
+
+    private static HttpRequestHead? ParseRequest(ConnectionTrack conn, PendingRequest pending)
+    {
+        if (!HttpRequestParser.TryParse(pending.CapturedRequest, conn.Host, out HttpRequestHead? head))
+        {
+            return null;
         }
 
-        return null;
+        conn.Host = head!.Host;
+        return head;
     }
 
     private static void AppendTail(PendingRequest pending, ReadOnlySpan<byte> tail)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using S3Slower.Bench.CollectorPath;
 using S3Slower.Bench.Ingest;
 using S3Slower.Bench.Overhead;
 
@@ -13,6 +14,7 @@ internal static class Program
             IngestCommand.Create(),
             OverheadCommand.Create(),
             OverheadCommand.CreateServe(),
+            CollectorPathCommand.Create(),
         };
         foreach (Command loop in OverheadCommand.CreateByteLoops())
         {
@@ -22,7 +24,7 @@ internal static class Program
         try
         {
             var parsed = root.Parse(args);
-            if (parsed.CommandResult.Command.Name is "ingest" or "overhead" && parsed.Errors.Count == 0)
+            if (parsed.CommandResult.Command.Name is "ingest" or "overhead" or "collector" && parsed.Errors.Count == 0)
             {
                 Console.WriteLine(Infrastructure.MachineInfo.Describe());
                 if (Infrastructure.MachineInfo.BusyWarning() is { } warning)

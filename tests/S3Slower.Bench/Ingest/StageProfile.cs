@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using S3Slower.Aggregator.Classification;
@@ -20,9 +19,6 @@ namespace S3Slower.Bench.Ingest;
 /// </summary>
 internal static class StageProfile
 {
-    private const int Rounds = 12;
-    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(1.5);
-
     public static int Run()
     {
         long baseNs = (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 600_000) * 1_000_000;
@@ -36,7 +32,7 @@ internal static class StageProfile
         var registry = Prometheus.Metrics.NewCustomRegistry();
         var metrics = new RequestMetrics(registry, 10_000, TimeSpan.FromMinutes(5));
         var now = DateTime.UtcNow;
-        Console.WriteLine($"ingest --profile: aggregator stages in-process, one thread, {Rounds} rounds × {perRound:N0} synthetic events (after a warm-up)");
+        Console.WriteLine($"ingest --profile: aggregator stages in-process, one thread, {StageTimer.Rounds} rounds × {perRound:N0} synthetic events (after a warm-up)");
 
         var bodies = frames.Select(f => { _ = FrameCodec.ReadType(f, out var body); return body; }).ToArray();
         var decoder = new EventBatchDecoder();
@@ -45,17 +41,17 @@ internal static class StageProfile
         var countingOptions = new ProcessingOptions(0, false, false, KeyRedaction.None, []);
         var recorder = new BatchRecorder(countingOptions, scrubbing, stats, metrics, null);
         var scratch = new FrameScratch();
-        var rows = new List<Row>
+        var rows = new List<StageRow>
         {
-            Measure("read events, 256 at a time (ReadCountedEvents)", perRound, () => ForEachChunk(bodies, decoder, chunk)),
-            Measure("+ scrub, classify, record = connection path", perRound, () =>
+            StageTimer.Measure("read events, 256 at a time (ReadCountedEvents)", perRound, () => ForEachChunk(bodies, decoder, chunk)),
+            StageTimer.Measure("+ scrub, classify, record = connection path", perRound, () =>
             {
                 foreach (var body in bodies)
                 {
                     recorder.Record(scratch, hello, decoder, body.Span, decoder.Open(body.Span), 0);
                 }
             }),
-            Measure("+ Prometheus deltas applied (one scrape per round)", perRound, () =>
+            StageTimer.Measure("+ Prometheus deltas applied (one scrape per round)", perRound, () =>
             {
                 foreach (var body in bodies)
                 {
@@ -73,7 +69,7 @@ internal static class StageProfile
             using var processor = new EventProcessor(options, classifier, new StatsStore(), new RequestMetrics(Prometheus.Metrics.NewCustomRegistry(), 10_000, TimeSpan.FromMinutes(5)),
                 new SelfMetrics(Prometheus.Metrics.NewCustomRegistry()), null, operations, NullLogger.Instance);
             ulong sequence = 0;
-            rows.Add(Measure("jsonl driver: classify + record + render + append (loop)", perRound, () =>
+            rows.Add(StageTimer.Measure("jsonl driver: classify + record + render + append (loop)", perRound, () =>
             {
                 foreach (var events in decoded)
                 {
@@ -83,20 +79,13 @@ internal static class StageProfile
             }));
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {"stage",-54} {"CPU ns/event",12} {"wall ns/event",13} {"bytes alloc/event",17} {"gen0 GCs",8}"));
-        foreach (var row in rows)
-        {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {row.Name,-54} {row.CpuNs,12:N0} {row.WallNs,13:N0} {row.Bytes,17:N0} {row.Gen0,8}"));
-        }
-
+        StageTimer.Print(rows, "event");
         Console.WriteLine("  (CPU ns = this thread's CLOCK_THREAD_CPUTIME; GC work done on other threads is not in it; each of the first three rows adds stages to the row above it)");
         double whole = rows[2].CpuNs;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  ceiling, prometheus only: {1e9 / whole:N0} events/s per core; connections record in parallel, so about {2e9 / whole:N0} events/s on 2 cores before socket reads, scrapes and GC"));
         return 0;
     }
-
-    private sealed record Row(string Name, double CpuNs, double WallNs, double Bytes, int Gen0);
 
     private static ReadOnlyMemory<byte> PayloadOf(PreEncodedBatch batch) => batch.WithSequence(0)[ProtocolConstants.LengthPrefixSize..];
 
@@ -112,29 +101,5 @@ internal static class StageProfile
                 decoder.ReadCountedEvents(body.Span, ref offset, chunk.AsSpan(0, n));
             }
         }
-    }
-
-    private static Row Measure(string name, int eventsPerRound, Action round)
-    {
-        // Warm-up by time, not by rounds: tiered JIT promotes hot methods only after a delay and on a background thread,
-        // and four rounds of the cheapest stage ended before that, so its row measured unoptimised code.
-        var warmUp = Stopwatch.StartNew();
-        for (int i = 0; i < 4 || warmUp.Elapsed < WarmUp; i++)
-        {
-            round();
-        }
-
-        long allocated = GC.GetAllocatedBytesForCurrentThread();
-        int gen0 = GC.CollectionCount(0);
-        long cpu = ThreadCpuClock.NowNs();
-        var watch = Stopwatch.StartNew();
-        for (int i = 0; i < Rounds; i++)
-        {
-            round();
-        }
-
-        double events = (double)eventsPerRound * Rounds;
-        return new Row(name, (ThreadCpuClock.NowNs() - cpu) / events, watch.Elapsed.TotalNanoseconds / events,
-            (GC.GetAllocatedBytesForCurrentThread() - allocated) / events, GC.CollectionCount(0) - gen0);
     }
 }

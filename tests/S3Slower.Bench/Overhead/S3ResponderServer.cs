@@ -19,6 +19,9 @@ internal sealed class S3ResponderServer
 
     private static readonly byte[] s_response = BuildResponse();
 
+    /// <summary>The response sent to every request: head and a body of <see cref="BodyBytes"/> bytes.</summary>
+    public static ReadOnlySpan<byte> Response => s_response;
+
     private readonly X509Certificate2? _certificate;
 
     public S3ResponderServer(bool tls) => _certificate = tls ? CreateCertificate() : null;

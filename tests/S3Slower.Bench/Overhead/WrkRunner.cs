@@ -7,18 +7,25 @@ namespace S3Slower.Bench.Overhead;
 /// <summary>Runs wrk with a Lua script that signs nothing but looks like SigV4, so the collector classifies the requests as S3.</summary>
 internal static partial class WrkRunner
 {
-    private const string Script = """
-        wrk.method = "GET"
-        wrk.path = "/bench-bucket/objects/0001.bin"
-        wrk.headers["Authorization"] = "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20250101/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024"
-        wrk.headers["x-amz-content-sha256"] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        wrk.headers["x-amz-date"] = "20250101T000000Z"
-        wrk.headers["User-Agent"] = "aws-cli/2.15.0 md/bench"
-        """;
+    /// <summary>The path every request asks for.</summary>
+    public const string Path = "/bench-bucket/objects/0001.bin";
+
+    /// <summary>The headers wrk adds to its own Host: what a SigV4-signed GET of the AWS CLI carries.</summary>
+    public static readonly IReadOnlyList<(string Name, string Value)> Headers =
+    [
+        ("Authorization", "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20250101/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024"),
+        ("x-amz-content-sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        ("x-amz-date", "20250101T000000Z"),
+        ("User-Agent", "aws-cli/2.15.0 md/bench"),
+    ];
+
+    private static string Script =>
+        $"wrk.method = \"GET\"\nwrk.path = \"{Path}\"\n" +
+        string.Concat(Headers.Select(h => $"wrk.headers[\"{h.Name}\"] = \"{h.Value}\"\n"));
 
     public static string WriteScript(string directory)
     {
-        string path = Path.Combine(directory, "s3-get.lua");
+        string path = System.IO.Path.Combine(directory, "s3-get.lua");
         File.WriteAllText(path, Script);
         return path;
     }

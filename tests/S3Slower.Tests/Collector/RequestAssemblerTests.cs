@@ -238,4 +238,30 @@ public sealed class RequestAssemblerTests
         feed.Assembler.FlushIdle(feed.LastExit + 31_000_000_000);
         Assert.Equal(RequestFlags.IdleFlush | RequestFlags.Incomplete, Assert.Single(_sink.Events).Flags);
     }
+
+    [Fact]
+    public void ARequestAfterAnotherOnTheConnectionCarriesNothingOfIt()
+    {
+        RecordFeed feed = Feed();
+        const string error = "<Error><Code>NoSuchBucket</Code></Error>";
+        feed.Write($"PUT /b/k HTTP/1.1\r\nHost: first.example\r\nContent-Length: 10\r\nExpect: 100-continue\r\n{Auth}\r\n");
+        feed.Read("HTTP/1.1 100 Continue\r\n\r\n");
+        feed.Write(new byte[10]);
+        feed.Read($"HTTP/1.1 404 Not Found\r\nContent-Length: {error.Length}\r\nx-amz-request-id: FIRST\r\n\r\n{error}");
+        ulong start = feed.Now;
+        feed.Write($"GET /b/k2 HTTP/1.1\r\nHost: second.example\r\n{Auth}\r\n");
+        feed.Read("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        feed.Write($"GET /b/k3 HTTP/1.1\r\nHost: second.example\r\n{Auth}\r\n");
+        feed.Read("HTTP/1.1 204 No Content\r\n\r\n");
+
+        RequestEvent[] events = [.. _sink.Events];
+        Assert.Equal(3, events.Length);
+        Assert.Equal(("first.example", "NoSuchBucket", RequestFlags.Continue100), (events[0].Host, events[0].ErrorCode, events[0].Flags));
+        RequestEvent second = events[1];
+        Assert.Equal(("GET", "/b/k2", "second.example", 200), (second.Method, second.Target, second.Host, second.Status));
+        Assert.Equal((null, null, RequestFlags.None), (second.ErrorCode, second.RequestId, second.Flags));
+        Assert.Equal((0L, 2L), (second.RequestBodyBytes, second.ResponseBodyBytes));
+        Assert.Equal((long)start + 1_700_000_000_000_000_000, second.RequestStartNs);
+        Assert.Equal(("second.example", 204, 0L), (events[2].Host, events[2].Status, events[2].ResponseBodyBytes));
+    }
 }
