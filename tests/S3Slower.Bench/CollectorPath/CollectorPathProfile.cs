@@ -28,23 +28,23 @@ internal static class CollectorPathProfile
         var assembler = new RequestAssembler(spool, new AssemblerOptions(), clock.ToUnixNs);
         var batch = new List<RequestEvent>(ProtocolConstants.MaxEventsPerBatch);
         var frames = new ArrayBufferWriter<byte>(1 << 20);
-        Console.WriteLine($"collector: the collector's user-space work in-process, one thread, {StageTimer.Rounds} rounds × {RequestsPerRound:N0} requests " +
+        Console.WriteLine($"collector: the collector's user-space work in-process, one thread, best of {StageTimer.Samples} samples of {StageTimer.Rounds} rounds × {RequestsPerRound:N0} requests " +
                           $"on {Connections} keep-alive connections (wrk's signed GET, the responder's 200 with {S3ResponderServer.BodyBytes} body bytes; after a warm-up)");
 
-        var rows = new List<StageRow>
-        {
-            StageTimer.Measure("read records (header and copy, bounds-checked)", RequestsPerRound, () => ReadAll(stream, (in KernelRecord _, ReadOnlySpan<byte> _) => { })),
-            StageTimer.Measure("+ assembled into requests (parse, strip, spool)", RequestsPerRound, () =>
+        var rows = StageTimer.MeasureAll(RequestsPerRound,
+        [
+            ("read records (header and copy, bounds-checked)", () => ReadAll(stream, (in KernelRecord _, ReadOnlySpan<byte> _) => { })),
+            ("+ assembled into requests (parse, strip, spool)", () =>
             {
                 ReadAll(stream, (in KernelRecord record, ReadOnlySpan<byte> data) => assembler.OnRecord(in record, data));
                 spool.Acknowledge(ulong.MaxValue);
             }),
-            StageTimer.Measure("+ encoded into frames (as the sender does)", RequestsPerRound, () =>
+            ("+ encoded into frames (as the sender does)", () =>
             {
                 ReadAll(stream, (in KernelRecord record, ReadOnlySpan<byte> data) => assembler.OnRecord(in record, data));
                 Send(spool, batch, frames);
             }),
-        };
+        ]);
 
         long published = assembler.Published;
         StageTimer.Print(rows, "request");

@@ -32,7 +32,7 @@ internal static class StageProfile
         var registry = Prometheus.Metrics.NewCustomRegistry();
         var metrics = new RequestMetrics(registry, 10_000, TimeSpan.FromMinutes(5));
         var now = DateTime.UtcNow;
-        Console.WriteLine($"ingest --profile: aggregator stages in-process, one thread, {StageTimer.Rounds} rounds × {perRound:N0} synthetic events (after a warm-up)");
+        Console.WriteLine($"ingest --profile: aggregator stages in-process, one thread, best of {StageTimer.Samples} samples of {StageTimer.Rounds} rounds × {perRound:N0} synthetic events (after a warm-up)");
 
         var bodies = frames.Select(f => { _ = FrameCodec.ReadType(f, out var body); return body; }).ToArray();
         var decoder = new EventBatchDecoder();
@@ -41,17 +41,17 @@ internal static class StageProfile
         var countingOptions = new ProcessingOptions(0, false, false, KeyRedaction.None, []);
         var recorder = new BatchRecorder(countingOptions, scrubbing, stats, metrics, null);
         var scratch = new FrameScratch();
-        var rows = new List<StageRow>
-        {
-            StageTimer.Measure("read events, 256 at a time (ReadCountedEvents)", perRound, () => ForEachChunk(bodies, decoder, chunk)),
-            StageTimer.Measure("+ scrub, classify, record = connection path", perRound, () =>
+        var rows = new List<StageRow>(StageTimer.MeasureAll(perRound,
+        [
+            ("read events, 256 at a time (ReadCountedEvents)", () => ForEachChunk(bodies, decoder, chunk)),
+            ("+ scrub, classify, record = connection path", () =>
             {
                 foreach (var body in bodies)
                 {
                     recorder.Record(scratch, hello, decoder, body.Span, decoder.Open(body.Span), 0);
                 }
             }),
-            StageTimer.Measure("+ Prometheus deltas applied (one scrape per round)", perRound, () =>
+            ("+ Prometheus deltas applied (one scrape per round)", () =>
             {
                 foreach (var body in bodies)
                 {
@@ -60,7 +60,7 @@ internal static class StageProfile
 
                 recorder.ApplyMetrics();
             }),
-        };
+        ]));
 
         using var directory = new TempDirectory("s3sb-prof-");
         {
