@@ -17,7 +17,9 @@ internal sealed class RequestAssembler
 {
     private const int AfInet = 2;
     private const int AfInet6 = 10;
-    private const int MinSpares = 16;
+    // Finished requests kept for the next ones, each with its two capture buffers (8 KiB): enough for the requests a
+    // busy host has in flight at once; bounded so that thousands of idle pooled connections do not hold them.
+    private const int MaxSpares = 64;
     private static readonly ulong ChunkedEnd = ToTailWord("\r\n0\r\n\r\n"u8);
 
     private readonly Dictionary<ulong, ConnectionTrack> _connections = [];
@@ -25,8 +27,6 @@ internal sealed class RequestAssembler
     private readonly AssemblerOptions _options;
     private readonly Func<ulong, long> _toUnixNs;
     private readonly List<ulong> _expired = [];
-
-    // Finished requests kept for the next ones: one per connection in use is enough, more only hold memory.
     private readonly Stack<PendingRequest> _spare = [];
 
     public RequestAssembler(IEventSink sink, AssemblerOptions options, Func<ulong, long> toUnixNs)
@@ -444,7 +444,7 @@ internal sealed class RequestAssembler
 
     private void Recycle(PendingRequest pending)
     {
-        if (_spare.Count < Math.Max(MinSpares, _connections.Count))
+        if (_spare.Count < MaxSpares)
         {
             _spare.Push(pending);
         }
