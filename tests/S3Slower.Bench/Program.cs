@@ -9,7 +9,7 @@ internal static class Program
 {
     public static int Main(string[] args)
     {
-        var root = new RootCommand("s3slower-bench: throughput of the aggregator's ingest and overhead of the collector on traced processes")
+        var root = new RootCommand("s3slower-bench: throughput of the aggregator's ingest, overhead of the collector on traced processes, the collector's own CPU per request")
         {
             IngestCommand.Create(),
             OverheadCommand.Create(),
