@@ -32,7 +32,7 @@ internal sealed class KernelRecordStream
     public static KernelRecordStream Create(int requests, int connections)
     {
         byte[] request = Encoding.ASCII.GetBytes(
-            $"GET {WrkRunner.Path} HTTP/1.1\r\nHost: 127.0.0.1:{ServerPort}\r\n" +
+            $"GET {WrkRunner.RequestPath} HTTP/1.1\r\nHost: 127.0.0.1:{ServerPort}\r\n" +
             string.Concat(WrkRunner.Headers.Select(h => $"{h.Name}: {h.Value}\r\n")) + "\r\n");
         byte[] response = S3ResponderServer.Response.ToArray();
         var records = new byte[requests * 2][];

@@ -234,7 +234,7 @@ internal static class OverheadBenchmark
 
         double u = untraced.Average(m => m.MachineMicrosecondsPerOperation!.Value), t = traced.Average(m => m.MachineMicrosecondsPerOperation!.Value);
         return string.Create(CultureInfo.InvariantCulture,
-            $"whole machine CPU per {Per(workload)} untraced {u:N2} µs, traced {t:N2} µs ({t - u:+#,0.00;-#,0.00} µs, untraced/traced {u / t:P1})");
+            $"whole machine CPU per {Per(workload)} untraced {u:N2} µs, traced {t:N2} µs ({t - u:+#,0.00;-#,0.00;0.00} µs, untraced/traced {u / t:P1})");
     }
 
     private static string Per(IWorkload workload) => workload.ProducesRequests ? "request" : "operation";

@@ -8,7 +8,7 @@ namespace S3Slower.Bench.Overhead;
 internal static partial class WrkRunner
 {
     /// <summary>The path every request asks for.</summary>
-    public const string Path = "/bench-bucket/objects/0001.bin";
+    public const string RequestPath = "/bench-bucket/objects/0001.bin";
 
     /// <summary>The headers wrk adds to its own Host: what a SigV4-signed GET of the AWS CLI carries.</summary>
     public static readonly IReadOnlyList<(string Name, string Value)> Headers =
@@ -20,12 +20,12 @@ internal static partial class WrkRunner
     ];
 
     private static string Script =>
-        $"wrk.method = \"GET\"\nwrk.path = \"{Path}\"\n" +
+        $"wrk.method = \"GET\"\nwrk.path = \"{RequestPath}\"\n" +
         string.Concat(Headers.Select(h => $"wrk.headers[\"{h.Name}\"] = \"{h.Value}\"\n"));
 
     public static string WriteScript(string directory)
     {
-        string path = System.IO.Path.Combine(directory, "s3-get.lua");
+        string path = Path.Combine(directory, "s3-get.lua");
         File.WriteAllText(path, Script);
         return path;
     }
