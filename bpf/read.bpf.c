@@ -5,12 +5,16 @@
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(s3s_recv, struct sock *sk, int ret, int flags)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	/* Receives of processes without a traced connection stop here, before any hash lookup. */
-	if (!s3s_tgid_marked(tgid))
+	/*
+	 * A peek leaves the bytes for the read that follows; errors moved nothing. Tested first, on the arguments alone:
+	 * every event-driven reader ends each burst with an EAGAIN.
+	 */
+	if (ret < 0 || (flags & S3S_MSG_PEEK))
 		return 0;
-	/* A peek leaves the bytes for the read that follows; errors (EAGAIN) moved nothing. */
-	if (ret < 0 || (flags & S3S_MSG_PEEK) || !s3s_is_tcp(sk->__sk_common.skc_family, sk->sk_protocol))
+	/* Receives of processes without a traced connection stop here, before any hash lookup. */
+	if (!s3s_tgid_marked(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	if (!s3s_is_tcp(sk->__sk_common.skc_family, sk->sk_protocol))
 		return 0;
 	struct s3s_conn_key key = { .kind = S3S_CONN_KEY_SOCK, .id = (__u64)sk };
 	struct s3s_conn *conn = bpf_map_lookup_elem(&conns, &key);

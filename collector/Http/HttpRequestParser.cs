@@ -68,12 +68,9 @@ internal static class HttpRequestParser
                 expectContinue = Ascii.EqualsIgnoreCase(value, "100-continue"u8);
             }
 
-            if (name.Length > 6 && Ascii.EqualsIgnoreCase(name[..6], "x-amz-"u8))
-            {
-                s3 = true;
-            }
-
-            if (ShouldKeep(name) && (kept ??= new Dictionary<string, string>(StringComparer.Ordinal)).Count < MaxKeptHeaders)
+            bool amz = IsAmzHeader(name);
+            s3 |= amz;
+            if (ShouldKeep(name, amz) && (kept ??= new Dictionary<string, string>(StringComparer.Ordinal)).Count < MaxKeptHeaders)
             {
                 kept[LowerName(name)] = HttpHeadReader.ToText(value);
             }
@@ -175,8 +172,10 @@ internal static class HttpRequestParser
         return -1;
     }
 
+    private static bool IsAmzHeader(ReadOnlySpan<byte> name) => name.Length > 6 && (name[0] | HttpHeadReader.AsciiCaseBit) == 'x' && Ascii.EqualsIgnoreCase(name[..6], "x-amz-"u8);
+
     /// <summary>Headers the classifier may use; user metadata, dates and hashes stay behind.</summary>
-    private static bool ShouldKeep(ReadOnlySpan<byte> name)
+    private static bool ShouldKeep(ReadOnlySpan<byte> name, bool amz)
     {
         if (Redactor.IsSensitiveHeader(name))
         {
@@ -189,7 +188,7 @@ internal static class HttpRequestParser
             return true;
         }
 
-        if (name.Length <= 6 || !Ascii.EqualsIgnoreCase(name[..6], "x-amz-"u8))
+        if (!amz)
         {
             return false;
         }

@@ -21,7 +21,7 @@ internal static class Redactor
     {
         foreach (string sensitive in SensitiveHeaderNames)
         {
-            if (name.Length == sensitive.Length && Ascii.EqualsIgnoreCase(name, sensitive))
+            if (name.Length == sensitive.Length && (name[0] | HttpHeadReader.AsciiCaseBit) == sensitive[0] && Ascii.EqualsIgnoreCase(name, sensitive))
             {
                 return true;
             }
@@ -35,7 +35,7 @@ internal static class Redactor
     {
         foreach (string sensitive in SensitiveQueryNames)
         {
-            if (name.Length == sensitive.Length && Ascii.EqualsIgnoreCase(name, sensitive))
+            if (name.Length == sensitive.Length && (name[0] | HttpHeadReader.AsciiCaseBit) == sensitive[0] && Ascii.EqualsIgnoreCase(name, sensitive))
             {
                 return true;
             }
