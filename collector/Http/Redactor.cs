@@ -5,6 +5,7 @@ namespace S3Slower.Collector.Http;
 /// <summary>Removes credentials from request targets and headers before anything leaves the collector.</summary>
 internal static class Redactor
 {
+    // Lower case: the comparisons below test a name's first letter against them before the case-insensitive compare.
     private static readonly string[] SensitiveQueryNames =
     [
         "x-amz-signature", "x-amz-credential", "x-amz-security-token", "signature", "awsaccesskeyid",
