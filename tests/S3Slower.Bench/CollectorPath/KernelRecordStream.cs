@@ -18,16 +18,10 @@ internal sealed class KernelRecordStream
     private const int SyscallNs = 2_000;
     private const int RequestSpacingNs = 25_000;
 
-    private KernelRecordStream(byte[][] records, int requests)
-    {
-        Records = records;
-        Requests = requests;
-    }
+    private KernelRecordStream(byte[][] records) => Records = records;
 
     /// <summary>Two records per request, in the order the ring holds them.</summary>
     public byte[][] Records { get; }
-
-    public int Requests { get; }
 
     public static KernelRecordStream Create(int requests, int connections)
     {
@@ -46,7 +40,7 @@ internal sealed class KernelRecordStream
             now += RequestSpacingNs;
         }
 
-        return new KernelRecordStream(records, requests);
+        return new KernelRecordStream(records);
     }
 
     private static byte[] Record(KernelRecordKind kind, KernelRecordFlags flags, ulong connection, ulong enterNs, byte[] data)
