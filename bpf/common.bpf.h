@@ -231,6 +231,16 @@ static __always_inline void s3s_unmark_tgid(__u32 tgid)
 	s3s_bit_clear(&tgid_bits, tgid);
 }
 
+/*
+ * The name of the current process, i.e. of its main thread. The calling thread's own name is often a runtime's
+ * worker (".NET TP Worker", "pool-1-thread-3", "tokio-runtime-w"), while a user asks, and filters by, which process.
+ */
+static __always_inline void s3s_process_comm(char (*comm)[S3S_COMM_LEN])
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	BPF_CORE_READ_INTO(comm, task, group_leader, comm);
+}
+
 /* True when the current process may be traced at all: the cheapest test, done first. */
 static __always_inline bool s3s_process_wanted(__u32 tgid)
 {
@@ -244,7 +254,7 @@ static __always_inline bool s3s_process_wanted(__u32 tgid)
 		return false;
 	if (cfg->filter_comms) {
 		char comm[S3S_COMM_LEN] = {};
-		bpf_get_current_comm(comm, sizeof(comm));
+		s3s_process_comm(&comm);
 		if (!bpf_map_lookup_elem(&comm_filter, comm))
 			return false;
 	}
@@ -470,7 +480,7 @@ static __always_inline struct s3s_conn *s3s_start_conn(const struct s3s_conn_key
 	struct s3s_conn fresh = { .conn_id = s3s_new_conn_id(), .phase = S3S_PHASE_REQ, .flags = flags, .tgid = tgid };
 	if (sk)
 		s3s_read_peer(sk, &fresh.peer);
-	bpf_get_current_comm(fresh.comm, sizeof(fresh.comm));
+	s3s_process_comm(&fresh.comm);
 	bpf_map_update_elem(&conns, key, &fresh, BPF_ANY);
 	s3s_mark_tgid(tgid);
 	return bpf_map_lookup_elem(&conns, key);

@@ -153,6 +153,11 @@ public static class TraceMatcher
             yield return $"pid {t.Pid}, client pid {c.Pid}";
         }
 
+        if (t.Comm != run.Client.ProcessName)
+        {
+            yield return $"comm '{t.Comm}', the client process is '{run.Client.ProcessName}'";
+        }
+
         if (t.RequestBytes != c.RequestBytes)
         {
             yield return $"request_bytes {t.RequestBytes}, client sent {c.RequestBytes}";

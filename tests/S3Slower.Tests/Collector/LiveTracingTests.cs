@@ -166,6 +166,40 @@ public sealed class LiveTracingTests
     }
 
     [Fact]
+    public async Task ARequestSentByANamedWorkerThreadCarriesTheProcessName()
+    {
+        if (!IsRoot)
+        {
+            return;
+        }
+
+        // Runtimes name the threads that do the I/O (".NET TP Worker", "pool-1-thread-3"): --comm and the reported
+        // name are the process's, or neither would ever match an application by its name.
+        using var server = new EchoHttpServer();
+        var sink = new CollectingSink();
+        using TracingSession session = TracingSession.Start(new TraceOptions { Comms = ["s3snamedproc"] }, sink, TextWriter.Null);
+        string script = "import socket, threading\n" +
+                        "open('/proc/self/comm','w').write('s3snamedproc')\n" +
+                        "def work():\n" +
+                        "  open('/proc/self/task/%d/comm' % threading.get_native_id(),'w').write('s3sworkerthread')\n" +
+                        $"  s=socket.create_connection(('127.0.0.1',{server.Port}))\n" +
+                        $"  s.sendall(b'GET /bucket/worker {S3Head}')\n" +
+                        "  print(len(s.recv(65536)),flush=True)\n" +
+                        "  s.close()\n" +
+                        "t=threading.Thread(target=work);t.start();t.join()\n";
+        using (Process client = StartPython(script))
+        {
+            Assert.NotEqual("0", await client.StandardOutput.ReadLineAsync());
+            await client.WaitForExitAsync();
+        }
+
+        await WaitForAsync(() => !sink.Events.IsEmpty);
+        RequestEvent e = Assert.Single(sink.Events);
+        Assert.Equal("/bucket/worker", e.Target);
+        Assert.Equal("s3snamedproc", e.Comm);
+    }
+
+    [Fact]
     public async Task AClientThatExitsWhileAwaitingItsResponseIsReportedAtOnce()
     {
         if (!IsRoot)
