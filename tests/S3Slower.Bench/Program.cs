@@ -14,6 +14,7 @@ internal static class Program
             IngestCommand.Create(),
             OverheadCommand.Create(),
             OverheadCommand.CreateServe(),
+            OverheadCommand.CreateSdkLoop(),
             CollectorPathCommand.Create(),
         };
         foreach (Command loop in OverheadCommand.CreateByteLoops())
@@ -33,7 +34,8 @@ internal static class Program
                 }
             }
 
-            return parsed.Invoke();
+            // Failures end in the one-line message below, not in System.CommandLine's stack trace.
+            return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception ex) when (ex is FileNotFoundException or InvalidOperationException or TimeoutException or IOException)
         {

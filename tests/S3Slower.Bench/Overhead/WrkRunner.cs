@@ -30,6 +30,16 @@ internal static partial class WrkRunner
         return path;
     }
 
+    /// <summary>Fails before anything starts when wrk is not on PATH (./s3slower bench installs it).</summary>
+    public static void EnsureInstalled()
+    {
+        string[] directories = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries);
+        if (!directories.Any(d => File.Exists(System.IO.Path.Combine(d, "wrk"))))
+        {
+            throw new InvalidOperationException("the http and https workloads need wrk, which is not on PATH: install it (apt-get install wrk) or run `sudo ./s3slower bench overhead`, which does");
+        }
+    }
+
     public static async Task<WrkResult> RunAsync(string url, string script, int connections, int seconds)
     {
         var info = new ProcessStartInfo("wrk") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
