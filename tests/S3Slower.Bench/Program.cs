@@ -14,7 +14,6 @@ internal static class Program
             IngestCommand.Create(),
             OverheadCommand.Create(),
             OverheadCommand.CreateServe(),
-            OverheadCommand.CreateSdkLoop(),
             CollectorPathCommand.Create(),
         };
         foreach (Command loop in OverheadCommand.CreateByteLoops())

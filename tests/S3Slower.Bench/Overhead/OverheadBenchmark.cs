@@ -6,7 +6,7 @@ namespace S3Slower.Bench.Overhead;
 /// <summary>
 /// Each workload runs untraced and traced in alternation (ABBA order across rounds, so drift favours neither side);
 /// the ratio is mean traced throughput over mean untraced throughput. Traced runs are checked for loss: the
-/// aggregator's s3slower_events_lost_total must not move and it must count every request the load completed. Every run
+/// aggregator's s3slower_events_lost_total must not move and it must count every request wrk completed. Every run
 /// also reports the whole machine's CPU per request or operation, which moves less between identical runs than
 /// throughput does on a shared VM.
 /// </summary>
@@ -34,20 +34,13 @@ internal static class OverheadBenchmark
                         Console.WriteLine($"{name}: {http.Command}  (server: s3slower-bench serve{(tls ? " --tls" : "")}, pid {servers[^1].Pid})");
                         workloads.Add(http);
                         break;
-                    case "sdk":
-                        int sdkPort = FreePort.Next();
-                        servers.Add(await StartServerAsync(sdkPort, tls: false, directory.File("server-sdk.log")));
-                        var sdk = new SdkWorkload(sdkPort, options.Connections, options.Seconds);
-                        Console.WriteLine($"sdk: {sdk.Command}  (.NET AWS SDK GetObject, SigV4; server: s3slower-bench serve, pid {servers[^1].Pid})");
-                        workloads.Add(sdk);
-                        break;
                     case "pipe" or "tcp":
                         string channel = name == "pipe" ? "a pipe" : "a loopback TCP connection";
                         Console.WriteLine($"{name}: s3slower-bench {name}-loop --seconds {options.Seconds} (64-byte write + read through {channel}, one thread)");
                         workloads.Add(new ByteLoopWorkload(name, options.Seconds));
                         break;
                     default:
-                        throw new InvalidOperationException($"unknown workload '{name}' (http, https, sdk, pipe, tcp)");
+                        throw new InvalidOperationException($"unknown workload '{name}' (http, https, pipe, tcp)");
                 }
             }
 
@@ -106,7 +99,7 @@ internal static class OverheadBenchmark
         _ = await workload.RunAsync(); // warm-up: JIT of the server, page cache, CPU frequency
         var untraced = new List<Measurement>();
         var traced = new List<Measurement>();
-        long loadRequests = 0;
+        long wrkRequests = 0;
         long counted = 0;
         double lost = 0;
         for (int round = 0; round < options.Rounds; round++)
@@ -149,9 +142,9 @@ internal static class OverheadBenchmark
                 traced.Add(run);
                 lost += after.Lost - before.Lost;
                 counted += requests;
-                loadRequests += run.Requests ?? 0;
+                wrkRequests += run.Requests ?? 0;
                 string check = workload.ProducesRequests
-                    ? FormattableString.Invariant($"; {workload.Name} load completed {run.Requests:N0}, aggregator counted {requests:N0} (comm={workload.Comm}), lost {after.Lost - before.Lost:N0}")
+                    ? FormattableString.Invariant($"; wrk completed {run.Requests:N0}, aggregator counted {requests:N0} (comm={workload.Comm}), lost {after.Lost - before.Lost:N0}")
                     : FormattableString.Invariant($"; aggregator counted {requests:N0} S3 requests of comm={workload.Comm} (expected 0), lost {after.Lost - before.Lost:N0}");
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {round + 1} traced:   {run.Rate,12:N0} {workload.Unit}{check}"));
                 Console.WriteLine($"    {cpu}");
@@ -163,11 +156,11 @@ internal static class OverheadBenchmark
         double ratio = untracedRate > 0 ? tracedRate / untracedRate : 0;
         // A request in flight when wrk stops is written (and seen) but not counted by wrk, so counted may exceed wrk by up to one per connection per round.
         bool complete = workload.ProducesRequests
-            ? counted >= loadRequests && counted <= loadRequests + (long)options.Connections * options.Rounds
+            ? counted >= wrkRequests && counted <= wrkRequests + (long)options.Connections * options.Rounds
             : counted == 0;
         bool met = ratio >= workload.Target;
         string counts = workload.ProducesRequests
-            ? FormattableString.Invariant($"requests made {loadRequests:N0} / counted {counted:N0}: {(complete ? "OK" : "MISMATCH")}")
+            ? FormattableString.Invariant($"requests wrk {wrkRequests:N0} / counted {counted:N0}: {(complete ? "OK" : "MISMATCH")}")
             : FormattableString.Invariant($"S3 requests counted {counted:N0}: {(complete ? "OK" : "UNEXPECTED")}");
         string line = string.Create(CultureInfo.InvariantCulture,
             $"RESULT {workload.Name,-5}: traced/untraced = {ratio:P1} (untraced {untracedRate:N0}, traced {tracedRate:N0} {workload.Unit}; target ≥ {workload.Target:P0}: {(met ? "MET" : "NOT MET")}); events lost {lost:N0}; {counts}; eBPF {kernel}; {MachineCpuSummary(untraced, traced, workload)}");

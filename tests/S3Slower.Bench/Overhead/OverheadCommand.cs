@@ -5,15 +5,15 @@ namespace S3Slower.Bench.Overhead;
 
 internal static class OverheadCommand
 {
-    private static readonly string[] s_workloads = ["http", "https", "sdk", "pipe", "tcp"];
+    private static readonly string[] s_workloads = ["http", "https", "pipe", "tcp"];
 
     public static Command Create()
     {
         var seconds = new Option<int>("--seconds") { Description = "Length of each run", DefaultValueFactory = _ => 5 };
         var rounds = new Option<int>("--rounds") { Description = "Untraced/traced pairs per workload (alternating order)", DefaultValueFactory = _ => 3 };
-        var connections = new Option<int>("--connections") { Description = "Keep-alive connections of the http, https and sdk loads", DefaultValueFactory = _ => 8 };
-        var workloads = new Option<string[]>("--workload") { Description = "http, https, sdk, pipe, tcp (repeatable; default all)", AllowMultipleArgumentsPerToken = true };
-        var command = new Command("overhead", "Throughput of HTTP (wrk), HTTPS (wrk), .NET AWS SDK, pipe and TCP workloads with and without the collector attached (needs root)")
+        var connections = new Option<int>("--connections") { Description = "wrk keep-alive connections", DefaultValueFactory = _ => 8 };
+        var workloads = new Option<string[]>("--workload") { Description = "http, https, pipe, tcp (repeatable; default all)", AllowMultipleArgumentsPerToken = true };
+        var command = new Command("overhead", "Throughput of an HTTP, an HTTPS, a pipe and a TCP workload with and without the collector attached (needs root)")
         {
             seconds, rounds, connections, workloads,
         };
@@ -86,23 +86,6 @@ internal static class OverheadCommand
         CreateByteLoop("pipe-loop", "(internal) 64-byte write + read through a pipe; prints ops/s", ByteLoop.RunPipe),
         CreateByteLoop("tcp-loop", "(internal) 64-byte write + read through a loopback TCP connection; prints ops/s", ByteLoop.RunTcp),
     ];
-
-    /// <summary>Hidden helper: the SDK workload's client, in its own process; prints requests completed and their rate.</summary>
-    public static Command CreateSdkLoop()
-    {
-        var port = new Option<int>("--port") { Required = true };
-        var connections = new Option<int>("--connections") { DefaultValueFactory = _ => 8 };
-        var seconds = new Option<double>("--seconds") { DefaultValueFactory = _ => 5 };
-        var command = new Command("sdk-loop", "(internal) .NET AWS SDK GetObject loop against the responder; prints requests and req/s") { port, connections, seconds };
-        command.Hidden = true;
-        command.SetAction(async result =>
-        {
-            var (requests, rate) = await SdkLoop.RunAsync(result.GetValue(port), result.GetValue(connections), TimeSpan.FromSeconds(result.GetValue(seconds)));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{requests} {rate:0}"));
-            return 0;
-        });
-        return command;
-    }
 
     private static Command CreateByteLoop(string name, string description, Func<TimeSpan, double> run)
     {
