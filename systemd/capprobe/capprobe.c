@@ -15,7 +15,9 @@
 
 #define TRACEFS "/sys/kernel/tracing"
 #define TRACEFS_MAGIC_NUMBER 0x74726163
-#define PIN_DIR "/sys/fs/bpf/s3slower-capprobe"
+#define BPFFS "/sys/fs/bpf"
+#define BPFFS_MAGIC_NUMBER 0xcafe4a11
+#define PIN_DIR BPFFS "/s3slower-capprobe"
 
 static int failures;
 
@@ -98,6 +100,12 @@ int main(int argc, char **argv)
         ring_buffer__free(rb);
     }
 
+    /* The collector mounts bpffs when it is missing (no systemd, a container), as it mounts tracefs. */
+    if (statfs(BPFFS, &fs) == 0 && fs.f_type == BPFFS_MAGIC_NUMBER) {
+        report("bpffs (mounted)", 0);
+    } else {
+        report("mount bpffs", mount("bpf", BPFFS, "bpf", 0, NULL) ? errno : 0);
+    }
     mkdir(PIN_DIR, 0700);
     err = bpf_map__pin(skel->maps.events, PIN_DIR "/events");
     report("pin map", err);
