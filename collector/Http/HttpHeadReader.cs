@@ -82,6 +82,10 @@ internal ref struct HttpHeadReader
     public static bool NameIs(ReadOnlySpan<byte> name, ReadOnlySpan<byte> lowerCase) =>
         name.Length == lowerCase.Length && (name.IsEmpty || (name[0] | AsciiCaseBit) == lowerCase[0]) && Ascii.EqualsIgnoreCase(name, lowerCase);
 
+    /// <inheritdoc cref="NameIs(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/>
+    public static bool NameIs(ReadOnlySpan<byte> name, string lowerCase) =>
+        name.Length == lowerCase.Length && (name.IsEmpty || (name[0] | AsciiCaseBit) == lowerCase[0]) && Ascii.EqualsIgnoreCase(name, lowerCase);
+
     public static bool TryParseLong(ReadOnlySpan<byte> value, out long result)
     {
         result = 0;

@@ -5,7 +5,7 @@ namespace S3Slower.Collector.Http;
 /// <summary>Removes credentials from request targets and headers before anything leaves the collector.</summary>
 internal static class Redactor
 {
-    // Lower case: the comparisons below test a name's first letter against them before the case-insensitive compare.
+    // Lower case: HttpHeadReader.NameIs tests a name's first letter against them before the case-insensitive compare.
     private static readonly string[] SensitiveQueryNames =
     [
         "x-amz-signature", "x-amz-credential", "x-amz-security-token", "signature", "awsaccesskeyid",
@@ -22,7 +22,7 @@ internal static class Redactor
     {
         foreach (string sensitive in SensitiveHeaderNames)
         {
-            if (name.Length == sensitive.Length && (name[0] | HttpHeadReader.AsciiCaseBit) == sensitive[0] && Ascii.EqualsIgnoreCase(name, sensitive))
+            if (HttpHeadReader.NameIs(name, sensitive))
             {
                 return true;
             }
@@ -36,7 +36,7 @@ internal static class Redactor
     {
         foreach (string sensitive in SensitiveQueryNames)
         {
-            if (name.Length == sensitive.Length && (name[0] | HttpHeadReader.AsciiCaseBit) == sensitive[0] && Ascii.EqualsIgnoreCase(name, sensitive))
+            if (HttpHeadReader.NameIs(name, sensitive))
             {
                 return true;
             }
