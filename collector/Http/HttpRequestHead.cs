@@ -1,13 +1,16 @@
 namespace S3Slower.Collector.Http;
 
-/// <summary>What the collector keeps of a request head: credentials already removed.</summary>
-internal sealed record HttpRequestHead
+/// <summary>
+/// What the collector keeps of a request head: credentials already removed. A value, so that parsing one head per
+/// request allocates nothing beyond the strings the event carries.
+/// </summary>
+internal readonly record struct HttpRequestHead
 {
     public required string Method { get; init; }
 
     /// <summary>Path and query, sensitive query parameters removed.</summary>
     public required string Target { get; init; }
-    public string Host { get; init; } = "";
+    public required string Host { get; init; }
 
     /// <summary>Bytes of the head including the blank line; the request body starts after it.</summary>
     public int HeadLength { get; init; }
@@ -16,7 +19,7 @@ internal sealed record HttpRequestHead
     public bool Truncated { get; init; }
 
     /// <summary>-1 when absent.</summary>
-    public long ContentLength { get; init; } = -1;
+    public required long ContentLength { get; init; }
     public bool Chunked { get; init; }
     public bool ExpectContinue { get; init; }
 
@@ -24,7 +27,7 @@ internal sealed record HttpRequestHead
     public bool LooksLikeS3 { get; init; }
 
     /// <summary>Headers the S3 classifier needs, lower-case names.</summary>
-    public IReadOnlyDictionary<string, string> Headers { get; init; } = EmptyHeaders;
+    public required IReadOnlyDictionary<string, string> Headers { get; init; }
 
     internal static readonly IReadOnlyDictionary<string, string> EmptyHeaders = new Dictionary<string, string>();
 }

@@ -15,15 +15,15 @@ internal static class HttpRequestParser
         ["content-length", "content-type", "range", "content-md5", "x-amz-copy-source", "x-amz-copy-source-range", "x-amz-request-route"];
 
     /// <summary>Parses a request head; false when the bytes do not start with a valid HTTP/1.x request line.</summary>
-    public static bool TryParse(ReadOnlySpan<byte> data, out HttpRequestHead? head) => TryParse(data, null, out head);
+    public static bool TryParse(ReadOnlySpan<byte> data, out HttpRequestHead head) => TryParse(data, null, out head);
 
     /// <summary>
     /// Parses a request head; <paramref name="knownHost"/> (the connection's previous Host) is returned as the Host when
     /// the head names the same, instead of a new string.
     /// </summary>
-    public static bool TryParse(ReadOnlySpan<byte> data, string? knownHost, out HttpRequestHead? head)
+    public static bool TryParse(ReadOnlySpan<byte> data, string? knownHost, out HttpRequestHead head)
     {
-        head = null;
+        head = default;
         var reader = new HttpHeadReader(data);
         if (!reader.TryReadLine(out ReadOnlySpan<byte> requestLine) || !TrySplitRequestLine(requestLine, out var method, out var target))
         {

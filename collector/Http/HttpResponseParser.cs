@@ -8,9 +8,9 @@ internal static class HttpResponseParser
     private const int MaxErrorCodeLength = 64;
 
     /// <summary>Parses a response head; false when the bytes do not start with an HTTP/1.x status line.</summary>
-    public static bool TryParse(ReadOnlySpan<byte> data, out HttpResponseHead? head)
+    public static bool TryParse(ReadOnlySpan<byte> data, out HttpResponseHead head)
     {
-        head = null;
+        head = default;
         var reader = new HttpHeadReader(data);
         if (!reader.TryReadLine(out ReadOnlySpan<byte> statusLine) || !TryParseStatus(statusLine, out int status))
         {

@@ -220,7 +220,7 @@ internal sealed class RequestAssembler
         AppendTail(pending, record.TailOf(data));
         pending.Request ??= ParseRequest(conn, pending);
 
-        if (pending.Response is null || (pending.Response.Status >= 300 && pending.ErrorCode is null))
+        if (pending.Response is not { } known || (known.Status >= 300 && pending.ErrorCode is null))
         {
             pending.AppendResponse(data);
         }
@@ -234,9 +234,9 @@ internal sealed class RequestAssembler
                 return; // The head continues in the next read.
             }
 
-            if (!HttpResponseParser.TryParse(pending.CapturedResponse, out HttpResponseHead? head) || head is null)
+            if (!HttpResponseParser.TryParse(pending.CapturedResponse, out HttpResponseHead head))
             {
-                pending.Response = new HttpResponseHead { Status = 0, HeadLength = 0, Truncated = true };
+                pending.Response = HttpResponseHead.NotHttp;
                 break;
             }
 
@@ -259,9 +259,10 @@ internal sealed class RequestAssembler
             }
         }
 
-        if (pending.Response.Status >= 300 && pending.ErrorCode is null && pending.CapturedResponse.Length > pending.Response.HeadLength)
+        HttpResponseHead response = pending.Response.Value;
+        if (response.Status >= 300 && pending.ErrorCode is null && pending.CapturedResponse.Length > response.HeadLength)
         {
-            pending.ErrorCode = HttpResponseParser.FindErrorCode(pending.CapturedResponse[pending.Response.HeadLength..]);
+            pending.ErrorCode = HttpResponseParser.FindErrorCode(pending.CapturedResponse[response.HeadLength..]);
         }
 
         if (IsComplete(pending))
@@ -324,8 +325,7 @@ internal sealed class RequestAssembler
 
     private static bool IsComplete(PendingRequest pending)
     {
-        HttpResponseHead? response = pending.Response;
-        if (response is null)
+        if (pending.Response is not { } response)
         {
             return false;
         }
@@ -351,15 +351,14 @@ internal sealed class RequestAssembler
 
     private static bool NoBody(PendingRequest pending)
     {
-        HttpResponseHead response = pending.Response!;
+        HttpResponseHead response = pending.Response.GetValueOrDefault();
         return response.Status is 204 or 304 || (response.Status is >= 100 and < 200) ||
                string.Equals(pending.Request?.Method, "HEAD", StringComparison.Ordinal);
     }
 
     private static bool ExpectedBodyRead(PendingRequest pending)
     {
-        HttpResponseHead? response = pending.Response;
-        return response is not null && (IsComplete(pending) || response.Chunked || response.ContentLength < 0);
+        return pending.Response is { } response && (IsComplete(pending) || response.Chunked || response.ContentLength < 0);
     }
 
     private void Finish(ConnectionTrack conn, RequestFlags flags)
@@ -373,8 +372,7 @@ internal sealed class RequestAssembler
 
         try
         {
-            HttpRequestHead? request = pending.Request ?? ParseRequest(conn, pending);
-            if (request is null)
+            if ((pending.Request ?? ParseRequest(conn, pending)) is not { } request)
             {
                 SkippedUnparsed++;
                 return;
@@ -392,19 +390,19 @@ internal sealed class RequestAssembler
                 flags |= RequestFlags.Continue100;
             }
 
-            if (request.Truncated || response?.Truncated == true)
+            if (request.Truncated || response is { Truncated: true })
             {
                 flags |= RequestFlags.HeadTruncated;
             }
 
-            if (response is null || response.Status == 0)
+            if (response is not { Status: not 0 })
             {
                 flags |= RequestFlags.Incomplete;
             }
 
             ulong responseStart = pending.ResponseStartNs != 0 ? pending.ResponseStartNs : pending.RequestEndNs;
             ulong responseEnd = pending.ResponseEndNs != 0 ? pending.ResponseEndNs : responseStart;
-            long responseBody = response is null ? 0 : Math.Max(0, pending.ResponseBytes - response.HeadLength);
+            long responseBody = response is { } head ? Math.Max(0, pending.ResponseBytes - head.HeadLength) : 0;
             if (response is not null && NoBody(pending))
             {
                 responseBody = 0;
@@ -456,12 +454,12 @@ internal sealed class RequestAssembler
 
     private static HttpRequestHead? ParseRequest(ConnectionTrack conn, PendingRequest pending)
     {
-        if (!HttpRequestParser.TryParse(pending.CapturedRequest, conn.Host, out HttpRequestHead? head))
+        if (!HttpRequestParser.TryParse(pending.CapturedRequest, conn.Host, out HttpRequestHead head))
         {
             return null;
         }
 
-        conn.Host = head!.Host;
+        conn.Host = head.Host;
         return head;
     }
 

@@ -28,8 +28,17 @@ public sealed class RunCommandTests(S3rverFixture s3)
             "s3slower run",
             "env",
             ["--default-signal=INT", RepoPaths.Binary("S3Slower.Collector", "s3slower-collector"), "run", "-d", "jsonl,json,prometheus", "--comm", "curl", "--output-dir", output, "--listen", listen],
-            env: new Dictionary<string, string> { ["S3SLOWER_AGGREGATOR"] = RepoPaths.Binary("S3Slower.Aggregator", "s3slower-aggregator") });
+            env: new Dictionary<string, string>
+            {
+                ["S3SLOWER_AGGREGATOR"] = RepoPaths.Binary("S3Slower.Aggregator", "s3slower-aggregator"),
+                ["DOTNET_GCgen0size"] = CollectorGen0Budget, // as ./s3slower starts the collector
+            });
         await run.WaitForLineAsync(l => l.Contains("tracing; sending to", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the collector tracing");
+
+        // The aggregator gets its own gen0 budget, not the one the collector it was started by runs with.
+        int[] aggregators = [.. ChildrenOf(run.Pid).Where(pid => ReadProcFile(pid, "cmdline").Contains("s3slower-aggregator", StringComparison.Ordinal))];
+        Assert.True(aggregators.Length == 1, $"expected one aggregator child of the collector, found {aggregators.Length}:\n{run.Output()}");
+        Assert.Contains("DOTNET_GCgen0size=" + AggregatorGen0Budget, ReadProcFile(aggregators[0], "environ").Split('\0'));
 
         string bucket = "run-" + Guid.NewGuid().ToString("N")[..8];
         var pids = new HashSet<int>
@@ -57,6 +66,37 @@ public sealed class RunCommandTests(S3rverFixture s3)
         await using var stat = ManagedProcess.Start("stat", "stat", ["-c", "%u", Path.Combine(output, "operations.jsonl")]);
         Assert.Equal(0, await stat.WaitForExitAsync(TimeSpan.FromSeconds(10)));
         Assert.NotEqual("0", stat.StdoutLines.Single().Trim());
+    }
+
+    private const string CollectorGen0Budget = "0x1000000";
+    private const string AggregatorGen0Budget = "0x4000000";
+
+    private static IEnumerable<int> ChildrenOf(int parent)
+    {
+        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out int pid)
+                && ReadProcFile(pid, "stat") is { Length: > 0 } stat
+                // The fields after the parenthesised name: state, then the parent's pid.
+                && stat[(stat.LastIndexOf(')') + 2)..].Split(' ') is [_, string ppid, ..]
+                && ppid == parent.ToString(CultureInfo.InvariantCulture))
+            {
+                yield return pid;
+            }
+        }
+    }
+
+    /// <summary>A /proc file of a process, or "" once it has gone.</summary>
+    private static string ReadProcFile(int pid, string name)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/{name}");
+        }
+        catch (IOException)
+        {
+            return "";
+        }
     }
 
     private static async Task<int> CurlAsync(string method, string url, params string[] extra)

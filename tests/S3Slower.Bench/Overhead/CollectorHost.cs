@@ -6,11 +6,13 @@ namespace S3Slower.Bench.Overhead;
 internal static class CollectorHost
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private static readonly Dictionary<string, string> CollectorEnvironment = new() { ["DOTNET_GCgen0size"] = "0x1000000" };
 
     public static async Task<ChildProcess> StartAsync(AggregatorHost aggregator, string logPath)
     {
         string binary = BinaryLocator.Collector();
-        var process = ChildProcess.Start(binary, ["--socket", aggregator.SocketPath], logPath);
+        // The collector's gen0 budget, as ./s3slower and the service set it; this process has the aggregator's.
+        var process = ChildProcess.Start(binary, ["--socket", aggregator.SocketPath], logPath, CollectorEnvironment);
         var deadline = DateTime.UtcNow + StartTimeout;
         while (DateTime.UtcNow < deadline)
         {

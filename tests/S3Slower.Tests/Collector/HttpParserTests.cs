@@ -13,8 +13,7 @@ public sealed class HttpParserTests
         byte[] head = Ascii("PUT /b/k?partNumber=2&uploadId=u1 HTTP/1.1\r\nHost: s3.local:4568\r\nContent-Length: 1048576\r\n" +
                             "Expect: 100-continue\r\nx-amz-copy-source: /src/obj\r\nx-amz-meta-owner: alice\r\nx-amz-security-token: tok\r\n" +
                             "Authorization: AWS4-HMAC-SHA256 Credential=AKIA/20250101/us-east-1/s3/aws4_request, Signature=ff\r\nCookie: a=b\r\n\r\nBODYBYTES");
-        Assert.True(HttpRequestParser.TryParse(head, out HttpRequestHead? r));
-        Assert.NotNull(r);
+        Assert.True(HttpRequestParser.TryParse(head, out HttpRequestHead r));
         Assert.Equal("PUT", r.Method);
         Assert.Equal("/b/k?partNumber=2&uploadId=u1", r.Target);
         Assert.Equal("s3.local:4568", r.Host);
@@ -41,8 +40,8 @@ public sealed class HttpParserTests
     [InlineData("GET / HTTP/1.1\r\nHost: h\r\n\r\n", false)]
     public void S3SignaturesAreRecognised(string request, bool s3)
     {
-        Assert.True(HttpRequestParser.TryParse(Ascii(request), out HttpRequestHead? r));
-        Assert.Equal(s3, r!.LooksLikeS3);
+        Assert.True(HttpRequestParser.TryParse(Ascii(request), out HttpRequestHead r));
+        Assert.Equal(s3, r.LooksLikeS3);
     }
 
     [Theory]
@@ -57,8 +56,8 @@ public sealed class HttpParserTests
     [Fact]
     public void TruncatedRequestHeadKeepsCompleteLines()
     {
-        Assert.True(HttpRequestParser.TryParse(Ascii("GET /b/k HTTP/1.1\r\nHost: example\r\nx-amz-cont"), out HttpRequestHead? r));
-        Assert.True(r!.Truncated);
+        Assert.True(HttpRequestParser.TryParse(Ascii("GET /b/k HTTP/1.1\r\nHost: example\r\nx-amz-cont"), out HttpRequestHead r));
+        Assert.True(r.Truncated);
         Assert.Equal("example", r.Host);
     }
 
@@ -67,8 +66,8 @@ public sealed class HttpParserTests
     {
         byte[] data = Ascii("HTTP/1.1 404 Not Found\r\nx-amz-request-id: 4442587FB7D0A2F9\r\nx-amz-id-2: abc/def=\r\nContent-Length: 120\r\n\r\n" +
                             "<?xml version=\"1.0\"?><Error><Code>NoSuchKey</Code><Message>nope</Message></Error>");
-        Assert.True(HttpResponseParser.TryParse(data, out HttpResponseHead? r));
-        Assert.Equal(404, r!.Status);
+        Assert.True(HttpResponseParser.TryParse(data, out HttpResponseHead r));
+        Assert.Equal(404, r.Status);
         Assert.Equal(120, r.ContentLength);
         Assert.Equal("4442587FB7D0A2F9", r.RequestId);
         Assert.Equal("abc/def=", r.AmzId2);
@@ -79,10 +78,10 @@ public sealed class HttpParserTests
     [Fact]
     public void ContinueIsInterimAndChunkedIsSeen()
     {
-        Assert.True(HttpResponseParser.TryParse(Ascii("HTTP/1.1 100 Continue\r\n\r\n"), out HttpResponseHead? c));
-        Assert.True(c!.IsInterim);
-        Assert.True(HttpResponseParser.TryParse(Ascii("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"), out HttpResponseHead? r));
-        Assert.True(r!.Chunked);
+        Assert.True(HttpResponseParser.TryParse(Ascii("HTTP/1.1 100 Continue\r\n\r\n"), out HttpResponseHead c));
+        Assert.True(c.IsInterim);
+        Assert.True(HttpResponseParser.TryParse(Ascii("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"), out HttpResponseHead r));
+        Assert.True(r.Chunked);
         Assert.Equal(-1, r.ContentLength);
     }
 
@@ -104,8 +103,8 @@ public sealed class HttpParserTests
     [Fact]
     public void OverlongContentLengthIsIgnored()
     {
-        Assert.True(HttpResponseParser.TryParse(Ascii("HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\n"), out HttpResponseHead? r));
-        Assert.Equal(-1, r!.ContentLength);
+        Assert.True(HttpResponseParser.TryParse(Ascii("HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\n"), out HttpResponseHead r));
+        Assert.Equal(-1, r.ContentLength);
     }
 
     [Fact]
@@ -113,22 +112,22 @@ public sealed class HttpParserTests
     {
         // A bare LF stays inside its line (the next header is not split off it); a bare CR and DEL are not text.
         byte[] head = Ascii("GET /b/k HTTP/1.1\r\nHost: h\nx-amz-date: 1\r\nContent-Type: a\rb\u007fc\r\nX-Amz-Copy-Source: /s/o\r\n\r\n");
-        Assert.True(HttpRequestParser.TryParse(head, out HttpRequestHead? r));
-        Assert.Equal("h?x-amz-date: 1", r!.Host);
+        Assert.True(HttpRequestParser.TryParse(head, out HttpRequestHead r));
+        Assert.Equal("h?x-amz-date: 1", r.Host);
         Assert.Equal("a?b?c", r.Headers["content-type"]);
         Assert.Equal("/s/o", r.Headers["x-amz-copy-source"]);
         Assert.Equal(["content-type", "x-amz-copy-source"], r.Headers.Keys.Order(StringComparer.Ordinal));
 
         byte[] latin1 = [.. Ascii("GET /b/k HTTP/1.1\r\nHost: caf"), 0xE9, .. Ascii("\r\n\r\n")];
         Assert.True(HttpRequestParser.TryParse(latin1, out r));
-        Assert.Equal("caf\u00e9", r!.Host);
+        Assert.Equal("caf\u00e9", r.Host);
     }
 
     [Fact]
     public void AnUnknownMethodAndHeaderNameAreKeptAsSent()
     {
-        Assert.True(HttpRequestParser.TryParse(Ascii("PROPFIND /b HTTP/1.1\r\nX-Amz-Tagging-Count: 2\r\n\r\n"), out HttpRequestHead? r));
-        Assert.Equal("PROPFIND", r!.Method);
+        Assert.True(HttpRequestParser.TryParse(Ascii("PROPFIND /b HTTP/1.1\r\nX-Amz-Tagging-Count: 2\r\n\r\n"), out HttpRequestHead r));
+        Assert.Equal("PROPFIND", r.Method);
         Assert.Equal("2", r.Headers["x-amz-tagging-count"]);
     }
 }
