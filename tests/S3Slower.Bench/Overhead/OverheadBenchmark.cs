@@ -126,11 +126,13 @@ internal static class OverheadBenchmark
                 Measurement run;
                 var collectorCpu = ProcessCpu.Used(collector.Pid);
                 var aggregatorCpu = ProcessCpu.Used(aggregator.Process.Pid);
+                long? collectorFaults = ProcessCpu.MinorFaults(collector.Pid);
                 string cpu = "";
                 try
                 {
                     run = await RunMeasuredAsync(workload);
-                    cpu = CpuLine(collectorCpu, ProcessCpu.Used(collector.Pid), aggregatorCpu, ProcessCpu.Used(aggregator.Process.Pid), options.Seconds, run.Requests) + "; " + MachineCpuText(run, workload);
+                    cpu = CpuLine(collectorCpu, ProcessCpu.Used(collector.Pid), aggregatorCpu, ProcessCpu.Used(aggregator.Process.Pid), options.Seconds, run.Requests)
+                        + FaultsText(collectorFaults, ProcessCpu.MinorFaults(collector.Pid), run.Requests) + "; " + MachineCpuText(run, workload);
                 }
                 finally
                 {
@@ -272,6 +274,11 @@ internal static class OverheadBenchmark
         return string.Create(CultureInfo.InvariantCulture,
             $"CPU during the run: collector {collector.TotalSeconds / seconds:P1} of one core, aggregator {aggregator.TotalSeconds / seconds:P1} of one core{perRequest}");
     }
+
+    private static string FaultsText(long? before, long? after, long? requests) =>
+        before is { } b && after is { } a && requests is > 0
+            ? string.Create(CultureInfo.InvariantCulture, $"; collector page faults {(a - b) * 1000.0 / requests.Value:F1} per 1,000 requests")
+            : "";
 
     private static async Task<(double Requests, double Lost)> CountsAsync(AggregatorHost aggregator, string comm)
     {
