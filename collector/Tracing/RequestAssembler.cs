@@ -335,7 +335,7 @@ internal sealed class RequestAssembler
             return false; // Not HTTP: only a close or the idle timer ends it.
         }
 
-        if (NoBody(pending))
+        if (NoBody(pending, response))
         {
             return true;
         }
@@ -349,9 +349,8 @@ internal sealed class RequestAssembler
         return response.ContentLength >= 0 && pending.ResponseBytes - response.HeadLength >= response.ContentLength;
     }
 
-    private static bool NoBody(PendingRequest pending)
+    private static bool NoBody(PendingRequest pending, in HttpResponseHead response)
     {
-        HttpResponseHead response = pending.Response.GetValueOrDefault();
         return response.Status is 204 or 304 || (response.Status is >= 100 and < 200) ||
                string.Equals(pending.Request?.Method, "HEAD", StringComparison.Ordinal);
     }
@@ -403,7 +402,7 @@ internal sealed class RequestAssembler
             ulong responseStart = pending.ResponseStartNs != 0 ? pending.ResponseStartNs : pending.RequestEndNs;
             ulong responseEnd = pending.ResponseEndNs != 0 ? pending.ResponseEndNs : responseStart;
             long responseBody = response is { } head ? Math.Max(0, pending.ResponseBytes - head.HeadLength) : 0;
-            if (response is not null && NoBody(pending))
+            if (response is { } final && NoBody(pending, final))
             {
                 responseBody = 0;
             }
