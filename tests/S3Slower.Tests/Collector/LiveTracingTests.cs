@@ -26,19 +26,21 @@ public sealed class LiveTracingTests
 
         using var server = new EchoHttpServer();
         var sink = new CollectingSink();
+        var ours = new HashSet<int>();
         using (TracingSession session = TracingSession.Start(new TraceOptions { Comms = ["curl"] }, sink, TextWriter.Null))
         {
             Assert.Contains(session.Programs, p => p.Hook == "tp_btf/sock_send_length");
 
             // One curl, three URLs: one keep-alive connection. The last URL is plain HTTP without S3 signing.
             string url = $"http://127.0.0.1:{server.Port}";
-            await RunCurlAsync("-s", "-o", "/dev/null", "-H", "Authorization: AWS4-HMAC-SHA256 Credential=AKIA/x, Signature=abc",
-                $"{url}/bucket/key0", $"{url}/bucket/key1", $"{url}/bucket/key2");
-            await RunCurlAsync("-s", "-o", "/dev/null", $"{url}/plain");
-            await WaitForAsync(() => sink.Events.Count >= 3);
+            ours.Add(await RunCurlAsync("-s", "-o", "/dev/null", "-H", "Authorization: AWS4-HMAC-SHA256 Credential=AKIA/x, Signature=abc",
+                $"{url}/bucket/key0", $"{url}/bucket/key1", $"{url}/bucket/key2"));
+            ours.Add(await RunCurlAsync("-s", "-o", "/dev/null", $"{url}/plain"));
+            await WaitForAsync(() => sink.Events.Count(e => ours.Contains(e.Pid)) >= 3);
         }
 
-        RequestEvent[] events = [.. sink.Events];
+        // Other tests run curl at the same time: only this test's processes count.
+        RequestEvent[] events = [.. sink.Events.Where(e => ours.Contains(e.Pid))];
         Assert.Equal(3, events.Length);
         for (int i = 0; i < 3; i++)
         {
@@ -79,10 +81,11 @@ public sealed class LiveTracingTests
         using Process client = StartPython(script);
         Assert.Equal("read", await client.StandardOutput.ReadLineAsync());
         var sinceRead = Stopwatch.StartNew();
-        await WaitForAsync(() => !sink.Events.IsEmpty);
+        // Other tests run python3 clients at the same time (boto3 among them): only this client's events count.
+        await WaitForAsync(() => sink.Events.Any(ev => ev.Pid == client.Id));
         Assert.False(client.HasExited, "the request must be reported while the connection is still open");
         Assert.True(sinceRead.Elapsed < TimeSpan.FromSeconds(2), $"reported {sinceRead.Elapsed} after the response was read");
-        RequestEvent e = Assert.Single(sink.Events);
+        RequestEvent e = Assert.Single(sink.Events, ev => ev.Pid == client.Id);
         Assert.Equal("/bucket/idle", e.Target);
         Assert.Equal(EchoHttpServer.Body.Length, e.ResponseBodyBytes);
         client.Kill();
@@ -217,17 +220,19 @@ public sealed class LiveTracingTests
                         $"s=socket.create_connection(('127.0.0.1',{port}))\n" +
                         "s.sendall(b'GET /bucket/abandoned HTTP/1.1\\r\\nHost: x\\r\\nx-amz-date: 20250101T000000Z\\r\\n\\r\\n')\n" +
                         "os._exit(0)\n";
+        int pid;
         using (Process client = StartPython(script))
         {
+            pid = client.Id;
             await client.WaitForExitAsync();
             Assert.Equal(0, client.ExitCode);
         }
 
         // Without the exit record this request would wait for the awaiting-response timeout (minutes).
         var sinceExit = Stopwatch.StartNew();
-        await WaitForAsync(() => !sink.Events.IsEmpty);
+        await WaitForAsync(() => sink.Events.Any(ev => ev.Pid == pid));
         Assert.True(sinceExit.Elapsed < TimeSpan.FromSeconds(2), $"reported {sinceExit.Elapsed} after the process exited (or not at all)");
-        RequestEvent e = Assert.Single(sink.Events);
+        RequestEvent e = Assert.Single(sink.Events, ev => ev.Pid == pid);
         Assert.Equal("/bucket/abandoned", e.Target);
         Assert.True(e.Flags.HasFlag(RequestFlags.Incomplete));
         Assert.Equal(0, e.Status);
@@ -311,7 +316,7 @@ public sealed class LiveTracingTests
 
             // Positive control in the same session: a real socket request is seen.
             await RunCurlAsync("-s", "-o", "/dev/null", $"http://127.0.0.1:{server.Port}/socket");
-            await WaitForAsync(() => !sink.Events.IsEmpty);
+            await WaitForAsync(() => sink.Events.Any(e => e.Target == "/socket"));
         }
 
         // Other tests' curl requests may run meanwhile: only this test's targets are looked at.
@@ -322,21 +327,23 @@ public sealed class LiveTracingTests
     /// <summary>
     /// Runs a python3 script (socket imported) traced with the S3 filter on. Its sockets are closed when it exits,
     /// so a request wrongly started on one is reported at once: the events are taken half a second after the one for
-    /// <paramref name="expected"/> arrived.
+    /// <paramref name="expected"/> arrived. Only the script's own events are returned: other tests run python3 too.
     /// </summary>
     private static async Task<RequestEvent[]> TracePythonAsync(string script, string expected)
     {
         var sink = new CollectingSink();
         using TracingSession session = TracingSession.Start(new TraceOptions { Comms = ["python3"] }, sink, TextWriter.Null);
+        int pid;
         using (Process python = StartPython("import socket\n" + script))
         {
+            pid = python.Id;
             await python.WaitForExitAsync();
             Assert.Equal(0, python.ExitCode);
         }
 
-        await WaitForAsync(() => sink.Events.Any(e => e.Target == expected));
+        await WaitForAsync(() => sink.Events.Any(e => e.Pid == pid && e.Target == expected));
         await Task.Delay(500);
-        return [.. sink.Events];
+        return [.. sink.Events.Where(e => e.Pid == pid)];
     }
 
     private static Process StartPython(string script)
@@ -347,7 +354,7 @@ public sealed class LiveTracingTests
         return Process.Start(start)!;
     }
 
-    private static async Task RunCurlAsync(params string[] args)
+    private static async Task<int> RunCurlAsync(params string[] args)
     {
         var start = new ProcessStartInfo("curl") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string arg in args)
@@ -358,6 +365,7 @@ public sealed class LiveTracingTests
         using Process curl = Process.Start(start)!;
         await curl.WaitForExitAsync();
         Assert.Equal(0, curl.ExitCode);
+        return curl.Id;
     }
 
     private static async Task WaitForAsync(Func<bool> condition)
