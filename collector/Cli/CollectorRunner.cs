@@ -41,7 +41,7 @@ internal static class CollectorRunner
             return 0;
         }
 
-        var client = new AggregatorClient(settings.SocketPath, spool, Console.Error, TimeSpan.FromMilliseconds(5), durable?.CollectorId)
+        var client = new AggregatorClient(settings.SocketPath, spool, Console.Error, TimeSpan.Zero, durable?.CollectorId)
         {
             MalformedEvents = () => (ulong)tracer.MalformedEvents,
         };

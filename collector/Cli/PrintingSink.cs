@@ -28,5 +28,7 @@ internal sealed class PrintingSink : IEventSink
         _next.Publish(origin, request);
     }
 
+    public void Flush() => _next.Flush();
+
     public void ReportKernelLost(ulong totalLost) => _next.ReportKernelLost(totalLost);
 }

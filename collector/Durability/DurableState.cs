@@ -65,6 +65,8 @@ internal sealed class DurableState : IDisposable
             spool.TryPublish(entry.Event, out _);
         }
 
+        spool.Flush();
+
         if (entries.Count > 0 || recovery.TornBytes > 0)
         {
             log.WriteLine($"s3slower-collector: journal in {directory}: continuing as collector {id}, {entries.Count} events to resend from sequence {(entries.Count > 0 ? entries[0].Sequence : 0)}" +

@@ -57,6 +57,8 @@ internal sealed class JournalingSink : IEventSink, IRecordDurability
         }
     }
 
+    public void Flush() => _spool.Flush();
+
     public void ReportKernelLost(ulong totalLost) => _spool.ReportKernelLost(totalLost);
 
     public bool Persist() => _journal.Flush();

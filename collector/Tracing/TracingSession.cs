@@ -252,6 +252,7 @@ public sealed class TracingSession : IDisposable
             ulong now = MonotonicClock.NowNs;
             _assembler.FlushIdle(now);
             Release(reader);
+            _sink.Flush();
             PublishCounters();
             if (now >= nextCounters)
             {
@@ -279,6 +280,7 @@ public sealed class TracingSession : IDisposable
         }
 
         Release(reader);
+        _sink.Flush();
         PublishCounters();
         ReportLost();
     }

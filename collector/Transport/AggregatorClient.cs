@@ -27,7 +27,10 @@ public sealed class AggregatorClient
     /// <param name="socketPath">The aggregator's Unix socket.</param>
     /// <param name="spool">Events to send, kept until acknowledged.</param>
     /// <param name="log">Where connection changes are reported.</param>
-    /// <param name="batchDelay">How long to let events gather into one frame once some arrived.</param>
+    /// <param name="batchDelay">
+    /// How long to let events gather into one frame once some are ready; zero when whoever publishes already batches
+    /// (the collector flushes the spool once per pass over the ring buffer).
+    /// </param>
     /// <param name="collectorId">A journaled collector's own id, so the aggregator deduplicates its resent events; null: a new one.</param>
     public AggregatorClient(string socketPath, EventSpool spool, TextWriter log, TimeSpan batchDelay, string? collectorId = null)
     {
@@ -196,9 +199,9 @@ public sealed class AggregatorClient
 
                 if (batch.Count < ProtocolConstants.MaxEventsPerBatch)
                 {
-                    // Nothing or little to send: sleep until events arrive, then let a few milliseconds of them gather
-                    // into one frame, which is what makes the socket cheap at high rates.
-                    if (await _spool.Available.WaitAsync(CountersInterval, cancellationToken))
+                    // Nothing or little to send: sleep until events are ready, then (for publishers that do not batch)
+                    // let a few milliseconds of them gather into one frame, which is what makes the socket cheap.
+                    if (await _spool.Available.WaitAsync(CountersInterval, cancellationToken) && _batchDelay > TimeSpan.Zero)
                     {
                         await Task.Delay(_batchDelay, cancellationToken);
                     }

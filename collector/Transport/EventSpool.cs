@@ -15,6 +15,7 @@ public sealed class EventSpool : IEventSink
     private ulong _dropped;
     private ulong _kernelLost;
     private ulong _published;
+    private int _unsignaled;
 
     /// <param name="capacity">Events kept at most.</param>
     /// <param name="firstSequence">The sequence number of the first event: where a journaled collector left off.</param>
@@ -27,7 +28,11 @@ public sealed class EventSpool : IEventSink
 
     public int Capacity => _ring.Length;
 
-    /// <summary>Signalled whenever an event arrives, so the sender can wake without polling.</summary>
+    /// <summary>
+    /// Signalled when published events are ready to send: at <see cref="Flush"/>, or as soon as a full frame's worth
+    /// has gathered. Each signal wakes the sender, a thread switch in both processes, so events are not signalled one
+    /// by one.
+    /// </summary>
     public SemaphoreSlim Available { get; } = new(0);
 
     public ulong Dropped => Interlocked.Read(ref _dropped);
@@ -59,7 +64,12 @@ public sealed class EventSpool : IEventSink
         }
     }
 
-    public void Publish(RequestEvent request) => TryPublish(request, out _);
+    /// <summary>Keeps one event and makes it ready to send at once.</summary>
+    public void Publish(RequestEvent request)
+    {
+        TryPublish(request, out _);
+        Flush();
+    }
 
     void IEventSink.Publish(ulong origin, RequestEvent request) => TryPublish(request, out _);
 
@@ -78,14 +88,39 @@ public sealed class EventSpool : IEventSink
             _ring[_next % (ulong)_ring.Length] = request;
             _next++;
             _published++;
+            if (++_unsignaled < ProtocolConstants.MaxEventsPerBatch)
+            {
+                return true;
+            }
+
+            _unsignaled = 0;
         }
 
+        Signal();
+        return true;
+    }
+
+    public void Flush()
+    {
+        lock (_lock)
+        {
+            if (_unsignaled == 0)
+            {
+                return;
+            }
+
+            _unsignaled = 0;
+        }
+
+        Signal();
+    }
+
+    private void Signal()
+    {
         if (Available.CurrentCount == 0)
         {
             Available.Release();
         }
-
-        return true;
     }
 
     public void ReportKernelLost(ulong totalLost) => Interlocked.Exchange(ref _kernelLost, totalLost);

@@ -11,6 +11,12 @@ public interface IEventSink
     /// </summary>
     void Publish(ulong origin, RequestEvent request);
 
+    /// <summary>
+    /// Ends one pass over the ring buffer: what was published since the last call can leave together. The poller
+    /// calls it once per pass, so the sender wakes once per pass, not once per event.
+    /// </summary>
+    void Flush();
+
     /// <summary>Reports the kernel's cumulative count of events it could not hand over (ring buffer full).</summary>
     void ReportKernelLost(ulong totalLost);
 }

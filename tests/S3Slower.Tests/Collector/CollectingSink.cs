@@ -12,5 +12,9 @@ internal sealed class CollectingSink : IEventSink
 
     public void Publish(ulong origin, RequestEvent request) => Events.Enqueue(request);
 
+    public void Flush()
+    {
+    }
+
     public void ReportKernelLost(ulong totalLost) => Lost = totalLost;
 }
