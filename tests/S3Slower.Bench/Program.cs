@@ -14,6 +14,7 @@ internal static class Program
             IngestCommand.Create(),
             OverheadCommand.Create(),
             OverheadCommand.CreateServe(),
+            OverheadCommand.CreateSdkLoop(),
             CollectorPathCommand.Create(),
         };
         foreach (Command loop in OverheadCommand.CreateByteLoops())

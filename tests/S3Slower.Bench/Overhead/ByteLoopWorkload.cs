@@ -20,7 +20,7 @@ internal sealed class ByteLoopWorkload : IWorkload
 
     public string Unit => "ops/s";
 
-    public double Target => 0.99;
+    public double? Target => 0.99;
 
     public bool ProducesRequests => false;
 

@@ -25,7 +25,7 @@ internal sealed class HttpWorkload : IWorkload
 
     public string Unit => "req/s";
 
-    public double Target { get; }
+    public double? Target { get; }
 
     public bool ProducesRequests => true;
 

@@ -6,8 +6,8 @@ internal interface IWorkload
 
     string Unit { get; }
 
-    /// <summary>Minimum traced/untraced throughput ratio the issue asks for.</summary>
-    double Target { get; }
+    /// <summary>Minimum traced/untraced throughput ratio the issue asks for; null for a load measured for information only.</summary>
+    double? Target { get; }
 
     /// <summary>True when every unit of work is an S3 request the collector must report.</summary>
     bool ProducesRequests { get; }

@@ -6,7 +6,7 @@ namespace S3Slower.Bench.Overhead;
 /// <summary>
 /// Each workload runs untraced and traced in alternation (ABBA order across rounds, so drift favours neither side);
 /// the ratio is mean traced throughput over mean untraced throughput. Traced runs are checked for loss: the
-/// aggregator's s3slower_events_lost_total must not move and it must count every request wrk completed. Every run
+/// aggregator's s3slower_events_lost_total must not move and it must count every request the client completed. Every run
 /// also reports the whole machine's CPU per request or operation, which moves less between identical runs than
 /// throughput does on a shared VM.
 /// </summary>
@@ -21,6 +21,19 @@ internal static class OverheadBenchmark
         try
         {
             var workloads = new List<IWorkload>();
+            var ports = new Dictionary<bool, int>(); // one responder per protocol, shared by the loads that use it
+            async Task<int> ServerAsync(bool tls)
+            {
+                if (!ports.TryGetValue(tls, out int port))
+                {
+                    port = FreePort.Next();
+                    servers.Add(await StartServerAsync(port, tls, directory.File($"server-{(tls ? "https" : "http")}.log")));
+                    ports[tls] = port;
+                }
+
+                return port;
+            }
+
             foreach (string name in options.Workloads)
             {
                 switch (name)
@@ -28,11 +41,14 @@ internal static class OverheadBenchmark
                     case "http" or "https":
                         WrkRunner.EnsureInstalled();
                         bool tls = name == "https";
-                        int port = FreePort.Next();
-                        servers.Add(await StartServerAsync(port, tls, directory.File($"server-{name}.log")));
-                        var http = new HttpWorkload(tls, port, script, options.Connections, options.Seconds);
-                        Console.WriteLine($"{name}: {http.Command}  (server: s3slower-bench serve{(tls ? " --tls" : "")}, pid {servers[^1].Pid})");
+                        var http = new HttpWorkload(tls, await ServerAsync(tls), script, options.Connections, options.Seconds);
+                        Console.WriteLine($"{name}: {http.Command}  (server: s3slower-bench serve{(tls ? " --tls" : "")})");
                         workloads.Add(http);
+                        break;
+                    case "sdk":
+                        var sdk = new SdkWorkload(await ServerAsync(tls: false), options.Connections, options.Seconds);
+                        Console.WriteLine($"{name}: {sdk.Command}  (AWSSDK.S3 GetObject after a 1 s warm-up; server: s3slower-bench serve)");
+                        workloads.Add(sdk);
                         break;
                     case "pipe" or "tcp":
                         string channel = name == "pipe" ? "a pipe" : "a loopback TCP connection";
@@ -40,7 +56,7 @@ internal static class OverheadBenchmark
                         workloads.Add(new ByteLoopWorkload(name, options.Seconds));
                         break;
                     default:
-                        throw new InvalidOperationException($"unknown workload '{name}' (http, https, pipe, tcp)");
+                        throw new InvalidOperationException($"unknown workload '{name}' (http, sdk, https, pipe, tcp)");
                 }
             }
 
@@ -99,7 +115,7 @@ internal static class OverheadBenchmark
         _ = await workload.RunAsync(); // warm-up: JIT of the server, page cache, CPU frequency
         var untraced = new List<Measurement>();
         var traced = new List<Measurement>();
-        long wrkRequests = 0;
+        long clientRequests = 0;
         long counted = 0;
         double lost = 0;
         for (int round = 0; round < options.Rounds; round++)
@@ -144,9 +160,9 @@ internal static class OverheadBenchmark
                 traced.Add(run);
                 lost += after.Lost - before.Lost;
                 counted += requests;
-                wrkRequests += run.Requests ?? 0;
+                clientRequests += run.Requests ?? 0;
                 string check = workload.ProducesRequests
-                    ? FormattableString.Invariant($"; wrk completed {run.Requests:N0}, aggregator counted {requests:N0} (comm={workload.Comm}), lost {after.Lost - before.Lost:N0}")
+                    ? FormattableString.Invariant($"; the client completed {run.Requests:N0}, aggregator counted {requests:N0} (comm={workload.Comm}), lost {after.Lost - before.Lost:N0}")
                     : FormattableString.Invariant($"; aggregator counted {requests:N0} S3 requests of comm={workload.Comm} (expected 0), lost {after.Lost - before.Lost:N0}");
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {round + 1} traced:   {run.Rate,12:N0} {workload.Unit}{check}"));
                 Console.WriteLine($"    {cpu}");
@@ -156,16 +172,16 @@ internal static class OverheadBenchmark
         string kernel = await KernelRunAsync(workload, aggregator, directory);
         double untracedRate = untraced.Average(m => m.Rate), tracedRate = traced.Average(m => m.Rate);
         double ratio = untracedRate > 0 ? tracedRate / untracedRate : 0;
-        // A request in flight when wrk stops is written (and seen) but not counted by wrk, so counted may exceed wrk by up to one per connection per round.
+        // A request in flight when wrk stops is written (and seen) but not counted by wrk, so counted may exceed its count by up to one per connection per round.
         bool complete = workload.ProducesRequests
-            ? counted >= wrkRequests && counted <= wrkRequests + (long)options.Connections * options.Rounds
+            ? counted >= clientRequests && counted <= clientRequests + (long)options.Connections * options.Rounds
             : counted == 0;
-        bool met = ratio >= workload.Target;
+        bool met = workload.Target is not { } target || ratio >= target;
         string counts = workload.ProducesRequests
-            ? FormattableString.Invariant($"requests wrk {wrkRequests:N0} / counted {counted:N0}: {(complete ? "OK" : "MISMATCH")}")
+            ? FormattableString.Invariant($"requests made {clientRequests:N0} / counted {counted:N0}: {(complete ? "OK" : "MISMATCH")}")
             : FormattableString.Invariant($"S3 requests counted {counted:N0}: {(complete ? "OK" : "UNEXPECTED")}");
         string line = string.Create(CultureInfo.InvariantCulture,
-            $"RESULT {workload.Name,-5}: traced/untraced = {ratio:P1} (untraced {untracedRate:N0}, traced {tracedRate:N0} {workload.Unit}; target ≥ {workload.Target:P0}: {(met ? "MET" : "NOT MET")}); events lost {lost:N0}; {counts}; eBPF {kernel}; {MachineCpuSummary(untraced, traced, workload)}");
+            $"RESULT {workload.Name,-5}: traced/untraced = {ratio:P1} (untraced {untracedRate:N0}, traced {tracedRate:N0} {workload.Unit}; {TargetText(workload.Target, met)}); events lost {lost:N0}; {counts}; eBPF {kernel}; {MachineCpuSummary(untraced, traced, workload)}");
         Console.WriteLine(line);
         return (met && complete && lost == 0, line);
     }
@@ -239,6 +255,9 @@ internal static class OverheadBenchmark
         return string.Create(CultureInfo.InvariantCulture,
             $"whole machine CPU per {Per(workload)} untraced {u:N2} µs, traced {t:N2} µs ({t - u:+#,0.00;-#,0.00;0.00} µs, untraced/traced {u / t:P1})");
     }
+
+    private static string TargetText(double? target, bool met) =>
+        target is { } t ? string.Create(CultureInfo.InvariantCulture, $"target ≥ {t:P0}: {(met ? "MET" : "NOT MET")}") : "no target: for information";
 
     private static string Per(IWorkload workload) => workload.ProducesRequests ? "request" : "operation";
 

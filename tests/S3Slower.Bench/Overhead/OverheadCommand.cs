@@ -5,15 +5,19 @@ namespace S3Slower.Bench.Overhead;
 
 internal static class OverheadCommand
 {
-    private static readonly string[] s_workloads = ["http", "https", "pipe", "tcp"];
+    private static readonly TimeSpan SdkWarmUp = TimeSpan.FromSeconds(1);
+
+    private static readonly string[] s_workloads = ["http", "sdk", "https", "pipe", "tcp"];
+
+    private static readonly string[] s_defaultWorkloads = ["http", "https", "pipe", "tcp"];
 
     public static Command Create()
     {
         var seconds = new Option<int>("--seconds") { Description = "Length of each run", DefaultValueFactory = _ => 5 };
         var rounds = new Option<int>("--rounds") { Description = "Untraced/traced pairs per workload (alternating order)", DefaultValueFactory = _ => 3 };
-        var connections = new Option<int>("--connections") { Description = "wrk keep-alive connections", DefaultValueFactory = _ => 8 };
-        var workloads = new Option<string[]>("--workload") { Description = "http, https, pipe, tcp (repeatable; default all)", AllowMultipleArgumentsPerToken = true };
-        var command = new Command("overhead", "Throughput of an HTTP, an HTTPS, a pipe and a TCP workload with and without the collector attached (needs root)")
+        var connections = new Option<int>("--connections") { Description = "Keep-alive connections of wrk and of the SDK loop", DefaultValueFactory = _ => 8 };
+        var workloads = new Option<string[]>("--workload") { Description = "http, sdk, https, pipe, tcp (repeatable; default all but sdk)", AllowMultipleArgumentsPerToken = true };
+        var command = new Command("overhead", "Throughput of HTTP (wrk and the AWS SDK), HTTPS, pipe and TCP workloads with and without the collector attached (needs root)")
         {
             seconds, rounds, connections, workloads,
         };
@@ -25,7 +29,7 @@ internal static class OverheadCommand
                 return Task.FromResult(2);
             }
 
-            string[] chosen = result.GetValue(workloads) is { Length: > 0 } w ? w : s_workloads;
+            string[] chosen = result.GetValue(workloads) is { Length: > 0 } w ? w : s_defaultWorkloads;
             if (Validate(result.GetValue(seconds), result.GetValue(rounds), result.GetValue(connections), chosen) is { } error)
             {
                 Console.Error.WriteLine($"s3slower-bench overhead: {error}");
@@ -75,6 +79,23 @@ internal static class OverheadCommand
             {
             }
 
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Hidden helper: the AWS SDK's GetObject loop; prints the requests it completed and its rate.</summary>
+    public static Command CreateSdkLoop()
+    {
+        var port = new Option<int>("--port") { Required = true };
+        var connections = new Option<int>("--connections") { DefaultValueFactory = _ => 8 };
+        var seconds = new Option<double>("--seconds") { DefaultValueFactory = _ => 5 };
+        var command = new Command("sdk-loop", "(internal) AWS SDK GetObject requests against the responder; prints requests and req/s") { port, connections, seconds };
+        command.Hidden = true;
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var (requests, rate) = await SdkLoop.RunAsync(result.GetValue(port), result.GetValue(connections), SdkWarmUp, TimeSpan.FromSeconds(result.GetValue(seconds)));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{requests} {rate:0}"));
             return 0;
         });
         return command;

@@ -110,7 +110,7 @@ internal sealed class S3ResponderServer
             + "x-amz-id-2: dGhpcyBpcyBhIGJlbmNobWFyayByZXNwb25zZSBpZA==\r\n"
             + "x-amz-request-id: 4442587FB7D0A2F9\r\n"
             + "Date: Wed, 01 Jan 2025 00:00:00 GMT\r\n"
-            + "ETag: \"9b2cf535f27731c974343645a3985328\"\r\n"
+            + "ETag: \"d69cb61a6ee87200676eb0d4b90edbcb\"\r\n" // the MD5 of the body: SDKs check it
             + "Content-Type: application/octet-stream\r\n"
             + $"Content-Length: {BodyBytes}\r\n"
             + "Server: AmazonS3\r\n\r\n";
