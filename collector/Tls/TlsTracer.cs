@@ -19,7 +19,9 @@ public sealed class TlsTracer : IDisposable
 
     private const string FilesRingBuffer = "tls_files";
     private const string KnownFilesMap = "tls_known_files";
-    private const int PollTimeoutMs = 100;
+
+    /// <summary>The kernel wakes the watcher for each event; the timeout only bounds how long a stop waits for it.</summary>
+    private const int PollTimeoutMs = 500;
 
     private readonly Lock _lock = new();
     private readonly TlsTracerOptions _options;

@@ -14,6 +14,14 @@ namespace S3Slower.Collector.Tracing;
 public sealed class TracingSession : IDisposable
 {
     private const int PollTimeoutMs = 50;
+
+    /// <summary>
+    /// With nothing read in the last pass and no request in flight, no request can come due before new records arrive,
+    /// so an idle host is read 4 times a second instead of 20: each wake-up of an idle agent is a context switch taken
+    /// from whatever runs there. Records that arrive meanwhile wait at most this long, well inside the second within
+    /// which the last request of an idle connection must be reported.
+    /// </summary>
+    private const int IdlePollTimeoutMs = 250;
     private const long CounterIntervalNs = 1_000_000_000;
     private const long ClockResyncIntervalNs = 10_000_000_000;
     private const int MaxFilterEntries = 64;
@@ -244,13 +252,15 @@ public sealed class TracingSession : IDisposable
     {
         RingBufferReader reader = _reader!;
         ulong nextCounters = 0, nextResync = MonotonicClock.NowNs + (ulong)ClockResyncIntervalNs;
+        int timeoutMs = PollTimeoutMs;
         while (!_stopping)
         {
             // The kernel wakes this thread only when the ring fills up; between wake-ups it is read on the timer.
-            reader.Wait(PollTimeoutMs);
-            reader.Read(_onRecord);
+            reader.Wait(timeoutMs);
+            int records = reader.Read(_onRecord);
             ulong now = MonotonicClock.NowNs;
             _assembler.FlushIdle(now);
+            timeoutMs = records == 0 && _assembler.OldestPendingOrigin == ulong.MaxValue ? IdlePollTimeoutMs : PollTimeoutMs;
             Release(reader);
             _sink.Flush();
             PublishCounters();
