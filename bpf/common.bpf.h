@@ -132,10 +132,23 @@ struct {
 	__type(value, __u64);
 } lost SEC(".maps") __weak;
 
+/* Where a head ends in the scratch's data (s3s_keep_head). */
+struct s3s_head_scan {
+	__u32 state; /* S3S_SCAN_* of the direction */
+	__u32 start; /* offset where the head being scanned began: after an interim response's head, the next one */
+	__u32 end;   /* out: offset just past the blank line that ends the head; 0 while it goes on */
+	__u32 _pad;
+};
+
 /* Builds a record before it is copied into the ring buffer (too large for the stack). */
 struct s3s_scratch {
 	struct s3s_record rec;
 	__u8 data[S3S_DATA_CAP];
+	/*
+	 * In map memory rather than on the stack: the verifier does not track values there, so the scan's loop
+	 * converges instead of being explored state by state.
+	 */
+	struct s3s_head_scan scan;
 };
 
 struct {
@@ -330,6 +343,25 @@ static __always_inline bool s3s_is_method(__u64 w)
 	       (w & S3S_MASK(7)) == S3S_W8('D', 'E', 'L', 'E', 'T', 'E', ' ', 0) ||
 	       (w & S3S_MASK(6)) == S3S_W8('P', 'A', 'T', 'C', 'H', ' ', 0, 0) ||
 	       w == S3S_W8('O', 'P', 'T', 'I', 'O', 'N', 'S', ' ');
+}
+
+/* The scan state a request starting with `w` begins with: which of its heads may be followed by object data. */
+static __always_inline __u32 s3s_method_scan(__u64 w)
+{
+	if ((w & S3S_MASK(4)) == S3S_W4('G', 'E', 'T', ' '))
+		return S3S_SCAN_OFF;
+	if ((w & S3S_MASK(4)) == S3S_W4('P', 'U', 'T', ' '))
+		return S3S_SCAN_RESP_OFF;
+	if ((w & S3S_MASK(5)) == S3S_W8('P', 'O', 'S', 'T', ' ', 0, 0, 0) ||
+	    (w & S3S_MASK(6)) == S3S_W8('P', 'A', 'T', 'C', 'H', ' ', 0, 0))
+		return 0;
+	return S3S_SCAN_OFF | S3S_SCAN_RESP_OFF; /* HEAD, DELETE, OPTIONS */
+}
+
+/* The scan state a response to a request in `req_scan` begins with. */
+static __always_inline __u32 s3s_response_scan(__u32 req_scan)
+{
+	return (req_scan & S3S_SCAN_RESP_OFF) ? S3S_SCAN_OFF : 0;
 }
 
 /* An HTTP/1.x response starts with its status line: the sender is the server end of the connection. */
@@ -547,24 +579,197 @@ static __always_inline __u32 s3s_copy_data(struct s3s_scratch *s, const struct s
 	return copied;
 }
 
-/* Emits one record carrying the `copied` bytes already in the scratch's data. */
-static __always_inline void s3s_submit(struct s3s_scratch *s, const struct s3s_io *st, const struct s3s_conn *conn,
+/* Bytes of the next `got` of one direction that may still be copied: its head, up to `max` bytes in all. */
+static __always_inline __u64 s3s_copy_budget(__u64 seen, __u64 max, __u32 scan, __s64 got)
+{
+	if ((scan & S3S_SCAN_DONE) && !(scan & S3S_SCAN_ERROR_BODY))
+		return 0;
+	__u64 copy = seen < max ? max - seen : 0;
+	return copy > (__u64)got ? got : copy;
+}
+
+#define S3S_BYTES8(b) (0x0101010101010101ULL * (__u8)(b))
+/* Offset of the first status digit in "HTTP/1.1 200". */
+#define S3S_STATUS_AT 9
+#define S3S_STATUS_LINE_MIN 12
+
+/*
+ * What a response head starting at `start` of the scratch's data tells from its status: a success (2xx) keeps only
+ * the head, an interim 1xx is followed by another head, anything else keeps the start of its body (the S3 error
+ * code). A status not in this record (a head split before its digits) counts as an error: nothing is lost.
+ */
+static __always_inline __u32 s3s_status_scan(const __u8 *data, __u32 n, __u32 start)
+{
+	__u64 off = start;
+	if (off + S3S_STATUS_LINE_MIN > n)
+		return S3S_SCAN_STATUS | S3S_SCAN_ERROR_BODY;
+	barrier_var(off);
+	if (off > S3S_DATA_CAP - S3S_STATUS_LINE_MIN)
+		return S3S_SCAN_STATUS | S3S_SCAN_ERROR_BODY;
+	const __u8 *digits = data + off + S3S_STATUS_AT;
+	if (digits[0] == '2')
+		return S3S_SCAN_STATUS;
+	if (digits[0] == '1' && !(digits[1] == '0' && digits[2] == '1'))
+		return S3S_SCAN_STATUS | S3S_SCAN_INTERIM;
+	return S3S_SCAN_STATUS | S3S_SCAN_ERROR_BODY;
+}
+
+/* 0x80 in each byte of `w` that equals `c` (not 0), 0 elsewhere: exact, no carry between bytes. */
+static __always_inline __u64 s3s_bytes_equal(__u64 w, __u8 c)
+{
+	__u64 x = w ^ S3S_BYTES8(c);
+	return ~(((x & S3S_BYTES8(0x7f)) + S3S_BYTES8(0x7f)) | x | S3S_BYTES8(0x7f));
+}
+
+/* Index of the lowest marked byte of a non-zero s3s_bytes_equal mask: a population count of the bits below it. */
+static __always_inline __u32 s3s_first_marked(__u64 mask)
+{
+	__u64 below = (mask & -mask) - 1; /* 8 * index + 7 bits */
+	below = below - ((below >> 1) & 0x5555555555555555ULL);
+	below = (below & 0x3333333333333333ULL) + ((below >> 2) & 0x3333333333333333ULL);
+	below = (below + (below >> 4)) & S3S_BYTES8(0x0f);
+	return (below * S3S_BYTES8(1)) >> 59; /* the count is in the top byte; divided by 8 */
+}
+
+/* The scan's context; bpf_loop takes one on the stack only. */
+struct s3s_head_ctx {
+	struct s3s_scratch *s;
+	__u32 n; /* bytes of this record in the scratch's data */
+};
+
+/*
+ * One 8-byte word of the head. Most words hold no '\n' and cost a few instructions; in one that does, the blank line
+ * ends at a '\n' preceded by '\n' (lenient peers) or by "\n\r", found for all eight bytes at once, the two bytes
+ * before the word read from the record or, for its first word, from the scan state. Returns 1 when the scan is over.
+ */
+static long s3s_head_step(__u32 i, struct s3s_head_ctx *ctx)
+{
+	struct s3s_scratch *s = ctx->s;
+	__u32 n = ctx->n;
+	__u64 off = (__u64)i * sizeof(__u64);
+	if (off >= n)
+		return 1;
+	barrier_var(off);
+	if (off > S3S_DATA_CAP - sizeof(__u64))
+		return 1;
+	__u64 w;
+	__builtin_memcpy(&w, s->data + off, sizeof(w));
+	__u32 avail = n - off;
+	/* Scratch bytes past the record belong to an earlier one. */
+	if (avail < sizeof(w))
+		w &= (1ULL << (avail * 8)) - 1;
+	/* May flag a byte above a real '\n' too; the exact test follows. */
+	__u64 x = w ^ S3S_BYTES8('\n');
+	if (!((x - S3S_BYTES8(1)) & ~x & S3S_BYTES8(0x80)))
+		return 0;
+
+	struct s3s_head_scan *sc = &s->scan;
+	__u64 before = sc->state & S3S_SCAN_LAST;
+	if (off >= sizeof(__u64)) {
+		__u16 two;
+		__builtin_memcpy(&two, s->data + off - 2, sizeof(two));
+		before = two;
+	}
+	__u64 nl = s3s_bytes_equal(w, '\n');
+	__u64 nl_before = s3s_bytes_equal(before, '\n');
+	__u64 cr_before = s3s_bytes_equal(before, '\r');
+	__u64 blank = nl & ((nl << 8 | nl_before >> 8) | ((s3s_bytes_equal(w, '\r') << 8 | cr_before >> 8) & (nl << 16 | nl_before)));
+	if (!blank)
+		return 0;
+	__u32 end = off + s3s_first_marked(blank) + 1;
+	if (!(sc->state & S3S_SCAN_INTERIM)) {
+		sc->state |= S3S_SCAN_DONE;
+		sc->end = end;
+		return 1;
+	}
+	/* A status line is longer than the rest of this word: the next head's blank line is in a later one. */
+	sc->state = end < n ? s3s_status_scan(s->data, n, end) : 0;
+	sc->start = end;
+	return 0;
+}
+
+/* A byte of the scratch's data, 0 past its end. */
+static __always_inline __u32 s3s_data_byte(const struct s3s_scratch *s, __u64 at)
+{
+	barrier_var(at);
+	return at < S3S_DATA_CAP ? s->data[at] : 0;
+}
+
+/*
+ * How many of the `copied` bytes in the scratch's data may leave the kernel: those of the head (and, for an error
+ * response, of its body up to the copy limit, which the caller's budget already applied). Moves the direction's scan
+ * state on; a head that goes on in the next record keeps its last two bytes there.
+ */
+static __always_inline __u32 s3s_keep_head(struct s3s_scratch *s, __u32 copied, __u32 *scan, bool response)
+{
+	if (!copied || (*scan & S3S_SCAN_OFF))
+		return copied;
+	if (*scan & S3S_SCAN_DONE)
+		return (*scan & S3S_SCAN_ERROR_BODY) ? copied : 0;
+	struct s3s_head_ctx ctx = { .s = s, .n = copied & (S3S_DATA_CAP - 1) };
+	__u32 n = ctx.n;
+	s->scan.start = 0;
+	s->scan.end = 0;
+	s->scan.state = response && !(*scan & S3S_SCAN_STATUS) ? s3s_status_scan(s->data, n, 0) : *scan;
+	bpf_loop((n + sizeof(__u64) - 1) / sizeof(__u64), s3s_head_step, &ctx, 0);
+	__u32 state = s->scan.state, end = s->scan.end, head_start = s->scan.start;
+	if (!(state & S3S_SCAN_DONE) && n > head_start) {
+		/* The head goes on in the next record: its blank line may begin with this record's last two bytes. */
+		__u32 older = n - head_start >= 2 ? s3s_data_byte(s, n - 2) : (state & S3S_SCAN_LAST) >> 8;
+		state = (state & ~S3S_SCAN_LAST) | older | s3s_data_byte(s, n - 1) << 8;
+	}
+	*scan = state;
+	return end && end <= copied && !(state & S3S_SCAN_ERROR_BODY) ? end : copied;
+}
+
+/* A byte that a chunked body's terminator ("\r\n0\r\n\r\n") is made of. */
+static __always_inline bool s3s_is_terminator_byte(__u8 b)
+{
+	return b == '\r' || b == '\n' || b == '0';
+}
+
+/*
+ * The last bytes of a read that was not copied whole, for the collector's chunked-terminator test: only those after
+ * the last byte that cannot belong to a terminator are kept (the rest of a read's end is object data).
+ */
+static __always_inline void s3s_read_tail(struct s3s_record *rec, const struct s3s_io *st, __s64 bytes)
+{
+	__u64 base = 0, len = 0;
+	if (!s3s_first_iov(st->op, st->buf, &base, &len) || (__u64)bytes > len)
+		return;
+	__u64 n = bytes < S3S_TAIL_LEN ? bytes : S3S_TAIL_LEN;
+	n &= 2 * S3S_TAIL_LEN - 1;
+	if (n > S3S_TAIL_LEN)
+		n = S3S_TAIL_LEN;
+	if (bpf_probe_read_user(rec->tail, n, (void *)(base + bytes - n)))
+		return;
+	bool keep = true;
+	for (int i = S3S_TAIL_LEN - 1; i >= 0; i--) {
+		if (i >= n)
+			continue;
+		keep = keep && s3s_is_terminator_byte(rec->tail[i]);
+		if (!keep)
+			rec->tail[i] = 0;
+	}
+}
+
+/*
+ * Emits one record carrying the `copied` bytes already in the scratch's data, cut where the head ends: what follows
+ * a head in the same send or read never leaves the kernel.
+ */
+static __always_inline void s3s_submit(struct s3s_scratch *s, const struct s3s_io *st, struct s3s_conn *conn,
 				       __u16 kind, __u16 flags, __s64 bytes, __u32 copied, __u64 exit_ns)
 {
+	if (kind == S3S_KIND_WRITE)
+		copied = s3s_keep_head(s, copied, &conn->req_scan, false);
+	else if (kind == S3S_KIND_READ)
+		copied = s3s_keep_head(s, copied, &conn->resp_scan, true);
 	s3s_fill(&s->rec, st, conn, kind, flags, bytes, exit_ns);
 	s->rec.copied = copied;
 	__builtin_memset(s->rec.tail, 0, sizeof(s->rec.tail));
 	/* A read copied whole already ends with its tail; only a longer one needs its last bytes read apart. */
-	if (kind == S3S_KIND_READ && bytes > 0 && (__u64)bytes != copied) {
-		__u64 base = 0, len = 0;
-		if (s3s_first_iov(st->op, st->buf, &base, &len) && (__u64)bytes <= len) {
-			__u64 n = bytes < S3S_TAIL_LEN ? bytes : S3S_TAIL_LEN;
-			n &= 2 * S3S_TAIL_LEN - 1;
-			if (n > S3S_TAIL_LEN)
-				n = S3S_TAIL_LEN;
-			bpf_probe_read_user(s->rec.tail, n, (void *)(base + bytes - n));
-		}
-	}
+	if (kind == S3S_KIND_READ && bytes > 0 && (__u64)bytes != copied)
+		s3s_read_tail(&s->rec, st, bytes);
 	__u64 size = sizeof(s->rec) + (copied & (S3S_DATA_CAP - 1));
 	if (size > sizeof(*s))
 		return;
@@ -573,7 +778,7 @@ static __always_inline void s3s_submit(struct s3s_scratch *s, const struct s3s_i
 }
 
 /* Emits one record with up to `copy` bytes of the syscall's buffer. */
-static __always_inline void s3s_emit(const struct s3s_io *st, const struct s3s_conn *conn, __u16 kind,
+static __always_inline void s3s_emit(const struct s3s_io *st, struct s3s_conn *conn, __u16 kind,
 				     __u16 flags, __s64 bytes, __u64 copy, __u64 exit_ns)
 {
 	__u32 zero = 0;

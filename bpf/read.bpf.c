@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
-/* Receives: only on tracked connections; they time the response and copy its head. */
+/* Receives: only on tracked connections; they time the response and copy its head, never its object data. */
 #include "common.bpf.h"
 
 SEC("tp_btf/sock_recv_length")
@@ -31,10 +31,9 @@ int BPF_PROG(s3s_recv, struct sock *sk, int ret, int flags)
 	if (conn->phase != S3S_PHASE_RESP) {
 		conn->phase = S3S_PHASE_RESP;
 		conn->resp_seen = 0;
+		conn->resp_scan = s3s_response_scan(conn->req_scan);
 	}
-	__u64 copy = conn->resp_seen < S3S_RESP_COPY_MAX ? S3S_RESP_COPY_MAX - conn->resp_seen : 0;
-	if (copy > (__u64)got)
-		copy = got;
+	__u64 copy = s3s_copy_budget(conn->resp_seen, S3S_RESP_COPY_MAX, conn->resp_scan, got);
 	conn->resp_seen += got;
 	s3s_emit(&io, conn, S3S_KIND_READ, 0, got, copy, now);
 	return 0;

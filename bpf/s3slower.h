@@ -7,7 +7,7 @@
 #define S3S_TAIL_LEN 8
 /* Bytes of a request copied at most (request line + headers); the rest of a request is only counted. */
 #define S3S_REQ_COPY_MAX 2048
-/* Bytes of a response copied at most: status line, headers and the start of an error body. */
+/* Bytes of a response copied at most: status line and headers, or those and the start of an error body. */
 #define S3S_RESP_COPY_MAX 2048
 /* Power of two above both copy limits: masks copy lengths for the verifier. */
 #define S3S_DATA_CAP 4096
@@ -25,6 +25,23 @@ enum s3s_kind {
 	S3S_KIND_CLOSE = 4, /* the application closed the connection (or the kernel ended it) */
 	S3S_KIND_EXIT = 5,  /* the whole process exited: the kernel closes its sockets without close(2) */
 };
+
+/*
+ * Where a head ends, kept per direction of a connection (a head may arrive in pieces): only heads leave the kernel,
+ * never the object data that follows one in the same send or read. The start of an error body (not 2xx) is kept too:
+ * it holds the S3 error code.
+ */
+#define S3S_SCAN_LAST 0xffffu          /* the head's last two bytes so far, older first: a blank line may span records */
+#define S3S_SCAN_STATUS (1u << 16)     /* response: the status of the head being read is known */
+#define S3S_SCAN_INTERIM (1u << 17)    /* response: it is 1xx other than 101; another head follows */
+#define S3S_SCAN_ERROR_BODY (1u << 18) /* response: not 2xx; its body is copied up to the copy limit */
+#define S3S_SCAN_DONE (1u << 19)       /* the head ended: what follows is body */
+/*
+ * Object data travels only in the bodies of PUT and POST requests and of GET and POST responses (S3 Select answers a
+ * POST with object content): other heads are copied up to the copy limit without looking for their end.
+ */
+#define S3S_SCAN_OFF (1u << 20)        /* this head is not looked for */
+#define S3S_SCAN_RESP_OFF (1u << 21)   /* request: the response's head is not looked for either */
 
 /* record flags */
 #define S3S_REC_NEW_CONN (1u << 0)    /* first record of this connection */
@@ -76,6 +93,8 @@ struct s3s_conn {
 	__u32 _pad;
 	__u64 req_seen;  /* bytes written since the request started (caps the copy) */
 	__u64 resp_seen; /* bytes read since the response started */
+	__u32 req_scan;  /* S3S_SCAN_* of the request's head: where it ends, so its body is never copied */
+	__u32 resp_scan; /* the same for the response's head */
 	struct s3s_peer peer;
 	/* The process name when the connection started: records copy it from here, a helper call fewer per record. */
 	char comm[S3S_COMM_LEN];
@@ -96,8 +115,9 @@ struct s3s_record {
 	struct s3s_peer peer;
 	char comm[S3S_COMM_LEN];
 	/*
-	 * Last bytes of a read (up to 8, fewer when `bytes` < 8): where a chunked body's terminator shows. Zero when the
-	 * whole read was copied: the copy ends with them.
+	 * Last bytes of a read (up to 8, fewer when `bytes` < 8): where a chunked body's terminator shows. Only the
+	 * bytes after the last one that cannot be part of that terminator ("\r\n0\r\n\r\n") are kept, the others are
+	 * zero: the end of a read is object data. All zero when the whole read was copied: the copy ends with them.
 	 */
 	__u8 tail[S3S_TAIL_LEN];
 };

@@ -120,8 +120,8 @@ static __always_inline void tls_on_write(struct s3s_tls_call *call, struct s3s_c
 	if (conn && conn->tgid != tgid)
 		conn = NULL;
 	__u16 flags = S3S_REC_TLS;
+	__u64 head = 0;
 	if (!conn || conn->phase != S3S_PHASE_REQ) {
-		__u64 head = 0;
 		if (bytes >= 4 && !bpf_probe_read_user(&head, sizeof(head), (void *)call->buf) && s3s_is_method(head))
 			flags |= S3S_REC_METHOD;
 	}
@@ -133,20 +133,21 @@ static __always_inline void tls_on_write(struct s3s_tls_call *call, struct s3s_c
 		conn = s3s_start_conn(key, tgid, S3S_CONN_TLS, sk);
 		if (!conn)
 			return;
+		conn->req_scan = s3s_method_scan(head);
 	} else if ((flags & S3S_REC_METHOD) && conn->phase != S3S_PHASE_REQ) {
 		conn->phase = S3S_PHASE_REQ;
 		conn->req_seen = 0;
+		conn->req_scan = s3s_method_scan(head);
 	} else if (conn->phase != S3S_PHASE_REQ) {
 		/* The body after an interim 100 Continue: counted, never copied. */
 		conn->phase = S3S_PHASE_REQ;
 		conn->req_seen = S3S_REQ_COPY_MAX;
+		conn->req_scan |= S3S_SCAN_DONE;
 	}
 	/* A socket that carried plain HTTP before is TLS from now on: the socket programs must leave it alone. */
 	conn->flags |= S3S_CONN_TLS;
 
-	__u64 copy = conn->req_seen < S3S_REQ_COPY_MAX ? S3S_REQ_COPY_MAX - conn->req_seen : 0;
-	if (copy > (__u64)bytes)
-		copy = bytes;
+	__u64 copy = s3s_copy_budget(conn->req_seen, S3S_REQ_COPY_MAX, conn->req_scan, bytes);
 	conn->req_seen += bytes;
 	struct s3s_io io = { .enter_ns = call->enter_ns, .buf = call->buf, .fd = S3S_NO_FD, .op = S3S_OP_BUF };
 	s3s_emit(&io, conn, S3S_KIND_WRITE, flags, bytes, copy, now);
@@ -165,10 +166,9 @@ static __always_inline void tls_on_read(struct s3s_tls_call *call, struct s3s_co
 	if (conn->phase != S3S_PHASE_RESP) {
 		conn->phase = S3S_PHASE_RESP;
 		conn->resp_seen = 0;
+		conn->resp_scan = s3s_response_scan(conn->req_scan);
 	}
-	__u64 copy = conn->resp_seen < S3S_RESP_COPY_MAX ? S3S_RESP_COPY_MAX - conn->resp_seen : 0;
-	if (copy > (__u64)bytes)
-		copy = bytes;
+	__u64 copy = s3s_copy_budget(conn->resp_seen, S3S_RESP_COPY_MAX, conn->resp_scan, bytes);
 	conn->resp_seen += bytes;
 	s3s_emit(&io, conn, S3S_KIND_READ, S3S_REC_TLS, bytes, copy, now);
 }

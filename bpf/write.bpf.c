@@ -99,6 +99,7 @@ int BPF_PROG(s3s_send, struct sock *sock, int ret)
 		conn = s3s_start_conn(&key, tgid, 0, sock);
 		if (!conn)
 			return 0;
+		conn->req_scan = s3s_method_scan(head);
 	} else if (conn->phase != S3S_PHASE_REQ) {
 		/* Between requests of a kept-alive connection a send nearly always starts the next one: copied at once. */
 		copied = s3s_copy_data(s, &io, sent);
@@ -112,16 +113,16 @@ int BPF_PROG(s3s_send, struct sock *sock, int ret)
 		if (copied >= 4 && s3s_is_method(head)) {
 			flags |= S3S_REC_METHOD;
 			conn->req_seen = 0;
+			conn->req_scan = s3s_method_scan(head);
 		} else {
 			/* The body after an interim 100 Continue: counted, never copied. */
 			conn->req_seen = S3S_REQ_COPY_MAX;
+			conn->req_scan |= S3S_SCAN_DONE;
 			copied = 0;
 		}
 	}
 
-	__u64 copy = conn->req_seen < S3S_REQ_COPY_MAX ? S3S_REQ_COPY_MAX - conn->req_seen : 0;
-	if (copy > (__u64)sent)
-		copy = sent;
+	__u64 copy = s3s_copy_budget(conn->req_seen, S3S_REQ_COPY_MAX, conn->req_scan, sent);
 	conn->req_seen += sent;
 	if (!have_copy)
 		copied = s3s_copy_data(s, &io, copy);

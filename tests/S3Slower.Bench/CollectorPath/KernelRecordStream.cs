@@ -7,8 +7,8 @@ namespace S3Slower.Bench.CollectorPath;
 
 /// <summary>
 /// The ring-buffer records the kernel emits for the overhead bench's HTTP load: wrk's signed GET written whole, then
-/// the responder's answer read whole, on a few keep-alive connections in turn, byte for byte as the BPF programs lay
-/// them out (header, then the copied bytes).
+/// the responder's answer read whole (of which only the head is copied), on a few keep-alive connections in turn, byte
+/// for byte as the BPF programs lay them out (header, then the copied bytes).
 /// </summary>
 internal sealed class KernelRecordStream
 {
@@ -35,22 +35,25 @@ internal sealed class KernelRecordStream
         {
             ulong connection = (ulong)(i % connections) + 1;
             var flags = KernelRecordFlags.Method | (i < connections ? KernelRecordFlags.NewConnection : KernelRecordFlags.None);
-            records[2 * i] = Record(KernelRecordKind.Write, flags, connection, now, request);
-            records[(2 * i) + 1] = Record(KernelRecordKind.Read, KernelRecordFlags.None, connection, now + (SyscallNs * 4), response);
+            records[2 * i] = Record(KernelRecordKind.Write, flags, connection, now, request, request.Length);
+            records[(2 * i) + 1] = Record(KernelRecordKind.Read, KernelRecordFlags.None, connection, now + (SyscallNs * 4), response, HeadLength(response));
             now += RequestSpacingNs;
         }
 
         return new KernelRecordStream(records);
     }
 
-    private static byte[] Record(KernelRecordKind kind, KernelRecordFlags flags, ulong connection, ulong enterNs, byte[] data)
+    private static int HeadLength(byte[] message) => message.AsSpan().IndexOf("\r\n\r\n"u8) + 4;
+
+    private static byte[] Record(KernelRecordKind kind, KernelRecordFlags flags, ulong connection, ulong enterNs, byte[] message, int copied)
     {
+        ReadOnlySpan<byte> data = message.AsSpan(0, copied);
         var header = new KernelRecord
         {
             EnterNs = enterNs,
             ExitNs = enterNs + SyscallNs,
             ConnectionId = connection,
-            Bytes = data.Length,
+            Bytes = message.Length,
             Tgid = ClientTgid,
             Tid = ClientTgid,
             Fd = (uint)(3 + connection),
@@ -63,9 +66,17 @@ internal sealed class KernelRecordStream
         header.PeerAddr[0] = 127;
         header.PeerAddr[3] = 1;
         "wrk"u8.CopyTo(header.Comm);
+        if (copied < message.Length)
+        {
+            // As s3s_read_tail leaves it: the read's last bytes after the last one no chunked terminator has.
+            ReadOnlySpan<byte> end = message.AsSpan(message.Length - KernelRecord.TailLength);
+            int keep = end.Length - end.LastIndexOfAnyExcept("\r\n0"u8) - 1;
+            end[^keep..].CopyTo(header.Tail[(KernelRecord.TailLength - keep)..]);
+        }
+
         var record = new byte[KernelRecord.Size + data.Length];
         MemoryMarshal.Write(record, in header);
-        data.CopyTo(record, KernelRecord.Size);
+        data.CopyTo(record.AsSpan(KernelRecord.Size));
         return record;
     }
 }

@@ -96,6 +96,7 @@ public sealed class TlsClientTracingTests(TlsServerFixture server)
         Assert.StartsWith("PUT /bucket/put-key HTTP/1.1", writes[0].Text, StringComparison.Ordinal);
         Assert.True(writes.Sum(w => w.Bytes) > 100_000);
         Assert.True(writes.Sum(w => w.Data.Length) <= 2048);
+        Assert.All(writes, w => Assert.DoesNotContain("xxxx", w.Text, StringComparison.Ordinal));
         Assert.All(records.Where(r => r.Kind != RawRecord.KindClose), r => Assert.True(r.IsTls));
     }
 

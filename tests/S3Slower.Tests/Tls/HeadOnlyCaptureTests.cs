@@ -1,0 +1,143 @@
+using System.Text;
+using S3Slower.Shared.Protocol;
+
+namespace S3Slower.Tests.Tls;
+
+/// <summary>
+/// Only heads leave the kernel: object data written or read in the same call as a head, or after it, never reaches
+/// the ring buffer, over plain HTTP and over TLS, while the requests are still measured whole. Root only.
+/// </summary>
+[Collection(TlsKernelCollection.Name)]
+public sealed class HeadOnlyCaptureTests(TlsServerFixture server)
+{
+    private const int RecordHeader = 96;
+    private const int TailOffset = RecordHeader - 8;
+    private const string Marker = "OBJDATA!";
+    private const int ObjectSize = 400 * 8;
+    private const int SmallSize = 100 * 8;
+
+    /// <summary>
+    /// A raw-socket client and its own server thread: every head is sent in the same call as the body after it, except
+    /// one upload whose body follows apart, so where the kernel cuts is not left to a library's buffering.
+    /// </summary>
+    private const string PlainScript = """
+        import socket, sys, threading, time
+        MARK = b'OBJDATA!'
+        obj = MARK * 400
+        err = b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code><Message>gone</Message></Error>'
+        srv = socket.socket(); srv.bind(('127.0.0.1', 0)); srv.listen(1)
+        def serve():
+            c, _ = srv.accept(); f = c.makefile('rb')
+            while True:
+                line = f.readline()
+                if not line: return
+                target = line.split(b' ')[1]; length = 0
+                while True:
+                    h = f.readline()
+                    if h in (b'\r\n', b''): break
+                    name, _, value = h.partition(b':')
+                    if name.lower() == b'content-length': length = int(value)
+                f.read(length)
+                if target.endswith(b'/missing'):
+                    c.sendall(b'HTTP/1.1 404 Not Found\r\nContent-Length: %d\r\nx-amz-request-id: R404\r\n\r\n' % len(err) + err)
+                elif target.endswith(b'/chunked'):
+                    c.sendall(b'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nx-amz-request-id: RCHUNK\r\n\r\n%x\r\n' % len(obj) + obj + b'\r\n0\r\n\r\n')
+                elif target.endswith(b'/pieces-get'):
+                    # The blank line and the terminator each split over two reads of the client.
+                    c.sendall(b'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nx-amz-request-id: RPIECES\r\n\r'); time.sleep(0.05)
+                    c.sendall(b'\n%x\r\n' % len(obj) + obj + b'\r\n0\r'); time.sleep(0.05)
+                    c.sendall(b'\n\r\n')
+                elif line.startswith(b'GET'):
+                    c.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: %d\r\nx-amz-request-id: RGET\r\n\r\n' % len(obj) + obj)
+                else:
+                    c.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: 0\r\nx-amz-request-id: RPUT\r\n\r\n')
+        threading.Thread(target=serve, daemon=True).start()
+        cl = socket.create_connection(srv.getsockname())
+        def head(method, key, length):
+            return b'%s /bucket/%s HTTP/1.1\r\nHost: x\r\nx-amz-content-sha256: UNSIGNED-PAYLOAD\r\nContent-Length: %d\r\n\r\n' % (method, key, length)
+        def response(ends):
+            got = b''
+            while not ends(got): got += cl.recv(65536)
+        def sized(got):
+            h, sep, body = got.partition(b'\r\n\r\n')
+            return sep and len(body) >= int(h.lower().split(b'content-length: ')[1].split(b'\r\n')[0])
+        small = MARK * 100
+        cl.sendall(head(b'PUT', b'small', len(small)) + small); response(sized)
+        cl.sendall(head(b'PUT', b'split', len(obj))); cl.sendall(obj); response(sized)
+        cl.sendall(head(b'GET', b'object', 0)); response(sized)
+        cl.sendall(head(b'GET', b'missing', 0)); response(sized)
+        cl.sendall(head(b'GET', b'chunked', 0)); response(lambda got: got.endswith(b'\r\n0\r\n\r\n'))
+        # A head written in three pieces, its blank line split between the last two, the body after it.
+        pieces = head(b'PUT', b'pieces', len(small))
+        cl.sendall(pieces[:30]); cl.sendall(pieces[30:-1]); cl.sendall(pieces[-1:] + small); response(sized)
+        cl.sendall(head(b'GET', b'pieces-get', 0)); response(lambda got: got.endswith(b'\r\n0\r\n\r\n'))
+        cl.close()
+        """;
+
+    [Fact]
+    public void PlainHttpBodiesNeverLeaveTheKernel()
+    {
+        int pid = TlsServerFixture.Run("python3", "-c", PlainScript);
+
+        var records = server.Harness.RecordsOf(pid);
+        AssertNoObjectData(records, Marker);
+        int piecesPut = records.FindIndex(r => r.Text.StartsWith("PUT /bucket/pieces ", StringComparison.Ordinal));
+        int lastRequest = records.FindLastIndex(r => (r.Flags & RawRecord.FlagMethod) != 0);
+        Assert.Equal(3, records[piecesPut..lastRequest].Count(r => r.Kind == RawRecord.KindWrite));
+        Assert.True(records.Skip(lastRequest).Count(r => r.Kind == RawRecord.KindRead) >= 3, "the last response did not arrive in pieces: the test proves less");
+        var events = server.Harness.Assemble(pid);
+        Assert.Equal(["/bucket/small", "/bucket/split", "/bucket/object", "/bucket/missing", "/bucket/chunked", "/bucket/pieces", "/bucket/pieces-get"], events.Select(e => e.Target));
+        Assert.All(events, e => Assert.Equal(RequestFlags.None, e.Flags));
+        Assert.Equal([SmallSize, ObjectSize, 0, 0, 0, SmallSize, 0], events.Select(e => e.RequestBodyBytes));
+        Assert.Equal(["RPUT", "RPUT", "RGET", "R404", "RCHUNK", "RPUT", "RPIECES"], events.Select(e => e.RequestId));
+        Assert.Equal(ObjectSize, events[2].ResponseBodyBytes);
+
+        // An error's body is what names it: its start is still copied.
+        Assert.Equal(404, events[3].Status);
+        Assert.Equal("NoSuchKey", events[3].ErrorCode);
+        Assert.Contains(records, r => r.Kind == RawRecord.KindRead && r.Text.Contains("<Code>NoSuchKey</Code>", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void TlsBodiesNeverLeaveTheKernel()
+    {
+        // Head and body in one SSL_write; the server's 50-byte body comes with its head in one SSL_read (a GET's is
+        // object data; the body it answers a PUT with is not, and may be copied).
+        const string Script = """
+            import socket, ssl, sys
+            cl = ssl._create_unverified_context().wrap_socket(socket.create_connection(('127.0.0.1', int(sys.argv[1]))))
+            body = b'OBJDATA!' * 100
+            for method, data in ((b'PUT', body), (b'GET', b'')):
+                cl.sendall(b'%s /bucket/tls HTTP/1.1\r\nHost: x\r\nx-amz-content-sha256: UNSIGNED-PAYLOAD\r\nContent-Length: %d\r\n\r\n' % (method, len(data)) + data)
+                got = b''
+                while not got.endswith(b'<ok/>' * 10): got += cl.recv(65536)
+            cl.close()
+            """;
+        int pid = TlsServerFixture.Run("python3", "-c", Script, server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        var records = server.Harness.RecordsOf(pid);
+        Assert.Contains(records, r => r.IsTls && r.Kind == RawRecord.KindWrite);
+        AssertNoObjectData(records, Marker);
+        int get = records.FindLastIndex(r => (r.Flags & RawRecord.FlagMethod) != 0);
+        AssertNoObjectData(records[get..], "<ok/>");
+        var events = server.Harness.Assemble(pid);
+        Assert.Equal(["PUT", "GET"], events.Select(e => e.Method));
+        Assert.All(events, e => Assert.True(e.Tls));
+        Assert.Equal(SmallSize, events[0].RequestBodyBytes);
+        Assert.All(events, e => Assert.Equal(50, e.ResponseBodyBytes));
+        Assert.All(events, e => Assert.Equal(RequestFlags.None, e.Flags));
+    }
+
+    /// <summary>No record's copied bytes hold the marker, and no read's tail holds anything but terminator bytes.</summary>
+    private static void AssertNoObjectData(List<RawRecord> records, string marker)
+    {
+        Assert.Contains(records, r => r.Kind == RawRecord.KindRead);
+        foreach (RawRecord r in records)
+        {
+            Assert.DoesNotContain(marker, r.Text, StringComparison.Ordinal);
+            byte[] tail = r.Raw[TailOffset..RecordHeader];
+            Assert.True(tail.All(b => b is 0 or (byte)'\r' or (byte)'\n' or (byte)'0'), $"tail {Encoding.ASCII.GetString(tail)} of a record with {r.Bytes} bytes");
+        }
+    }
+
+}
