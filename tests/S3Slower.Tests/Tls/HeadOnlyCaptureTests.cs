@@ -47,6 +47,9 @@ public sealed class HeadOnlyCaptureTests(TlsServerFixture server)
                     c.sendall(b'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nx-amz-request-id: RPIECES\r\n\r'); time.sleep(0.05)
                     c.sendall(b'\n%x\r\n' % len(obj) + obj + b'\r\n0\r'); time.sleep(0.05)
                     c.sendall(b'\n\r\n')
+                elif target.endswith(b'/select'):
+                    # An interim head and the final one in one send: the scan goes on past the first blank line.
+                    c.sendall(b'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: %d\r\nx-amz-request-id: RSELECT\r\n\r\n' % len(obj) + obj)
                 elif line.startswith(b'GET'):
                     c.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: %d\r\nx-amz-request-id: RGET\r\n\r\n' % len(obj) + obj)
                 else:
@@ -70,6 +73,7 @@ public sealed class HeadOnlyCaptureTests(TlsServerFixture server)
         # A head written in three pieces, its blank line split between the last two, the body after it.
         pieces = head(b'PUT', b'pieces', len(small))
         cl.sendall(pieces[:30]); cl.sendall(pieces[30:-1]); cl.sendall(pieces[-1:] + small); response(sized)
+        cl.sendall(head(b'POST', b'select', 0)); response(lambda got: got.endswith(obj))
         cl.sendall(head(b'GET', b'pieces-get', 0)); response(lambda got: got.endswith(b'\r\n0\r\n\r\n'))
         cl.close()
         """;
@@ -83,14 +87,18 @@ public sealed class HeadOnlyCaptureTests(TlsServerFixture server)
         AssertNoObjectData(records, Marker);
         int piecesPut = records.FindIndex(r => r.Text.StartsWith("PUT /bucket/pieces ", StringComparison.Ordinal));
         int lastRequest = records.FindLastIndex(r => (r.Flags & RawRecord.FlagMethod) != 0);
-        Assert.Equal(3, records[piecesPut..lastRequest].Count(r => r.Kind == RawRecord.KindWrite));
+        int afterPieces = records.FindIndex(piecesPut + 1, r => (r.Flags & RawRecord.FlagMethod) != 0);
+        Assert.Equal(3, records[piecesPut..afterPieces].Count(r => r.Kind == RawRecord.KindWrite));
         Assert.True(records.Skip(lastRequest).Count(r => r.Kind == RawRecord.KindRead) >= 3, "the last response did not arrive in pieces: the test proves less");
         var events = server.Harness.Assemble(pid);
-        Assert.Equal(["/bucket/small", "/bucket/split", "/bucket/object", "/bucket/missing", "/bucket/chunked", "/bucket/pieces", "/bucket/pieces-get"], events.Select(e => e.Target));
-        Assert.All(events, e => Assert.Equal(RequestFlags.None, e.Flags));
-        Assert.Equal([SmallSize, ObjectSize, 0, 0, 0, SmallSize, 0], events.Select(e => e.RequestBodyBytes));
-        Assert.Equal(["RPUT", "RPUT", "RGET", "R404", "RCHUNK", "RPUT", "RPIECES"], events.Select(e => e.RequestId));
+        Assert.Equal(["/bucket/small", "/bucket/split", "/bucket/object", "/bucket/missing", "/bucket/chunked", "/bucket/pieces", "/bucket/select", "/bucket/pieces-get"], events.Select(e => e.Target));
+        Assert.Equal([SmallSize, ObjectSize, 0, 0, 0, SmallSize, 0, 0], events.Select(e => e.RequestBodyBytes));
+        Assert.Equal(["RPUT", "RPUT", "RGET", "R404", "RCHUNK", "RPUT", "RSELECT", "RPIECES"], events.Select(e => e.RequestId));
         Assert.Equal(ObjectSize, events[2].ResponseBodyBytes);
+        Assert.Equal(ObjectSize, events[6].ResponseBodyBytes);
+        Assert.Equal(RequestFlags.Continue100, events[6].Flags);
+        Assert.Contains(records, r => r.Kind == RawRecord.KindRead && r.Text.StartsWith("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n", StringComparison.Ordinal) && r.Text.EndsWith("\r\n\r\n", StringComparison.Ordinal));
+        Assert.All(events.Where(e => e.Target != "/bucket/select"), e => Assert.Equal(RequestFlags.None, e.Flags));
 
         // An error's body is what names it: its start is still copied.
         Assert.Equal(404, events[3].Status);
