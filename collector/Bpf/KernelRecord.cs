@@ -50,6 +50,8 @@ internal struct KernelRecord
     /// <summary>
     /// The last bytes of a read (<see cref="TailLength"/> or fewer when the read was shorter): the end of
     /// <paramref name="data"/> when the whole read was copied, since the kernel then leaves <see cref="Tail"/> empty.
+    /// Otherwise the kernel's, of which only the bytes that can end a chunked body are kept (the others are zero: the
+    /// end of a read is object data), which is all the chunked-terminator test needs.
     /// </summary>
     public readonly ReadOnlySpan<byte> TailOf(ReadOnlySpan<byte> data)
     {
