@@ -68,7 +68,7 @@ internal sealed class KernelRecordStream
         "wrk"u8.CopyTo(header.Comm);
         if (copied < message.Length)
         {
-            // As s3s_read_tail leaves it: the read's last bytes after the last one no chunked terminator has.
+            // As s3s_read_tail leaves it: only the bytes after the last one that cannot belong to a chunked terminator.
             ReadOnlySpan<byte> end = message.AsSpan(message.Length - KernelRecord.TailLength);
             int keep = end.Length - end.LastIndexOfAnyExcept("\r\n0"u8) - 1;
             end[^keep..].CopyTo(header.Tail[(KernelRecord.TailLength - keep)..]);

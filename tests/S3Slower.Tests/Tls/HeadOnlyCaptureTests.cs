@@ -17,8 +17,9 @@ public sealed class HeadOnlyCaptureTests(TlsServerFixture server)
     private const int SmallSize = 100 * 8;
 
     /// <summary>
-    /// A raw-socket client and its own server thread: every head is sent in the same call as the body after it, except
-    /// one upload whose body follows apart, so where the kernel cuts is not left to a library's buffering.
+    /// A raw-socket client and its own server thread, so that where heads and bodies meet in the sends and reads is
+    /// the test's choice, not a library's buffering: heads sent with their body in one call, a body sent apart, heads
+    /// and blank lines cut into pieces, a chunked terminator split over two reads, an interim head before the final one.
     /// </summary>
     private const string PlainScript = """
         import socket, sys, threading, time
@@ -155,5 +156,4 @@ public sealed class HeadOnlyCaptureTests(TlsServerFixture server)
             Assert.True(tail.All(b => b is 0 or (byte)'\r' or (byte)'\n' or (byte)'0'), $"tail {Encoding.ASCII.GetString(tail)} of a record with {r.Bytes} bytes");
         }
     }
-
 }
