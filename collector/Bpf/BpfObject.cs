@@ -47,6 +47,13 @@ internal sealed unsafe class BpfObject : IDisposable
             ?? throw new BpfException($"The collector was built without its BPF object ({ResourceName}); rebuild with clang and bpftool installed.");
         byte[] image = new byte[stream.Length];
         stream.ReadExactly(image);
+        return Open(image);
+    }
+
+    /// <summary>Opens a BPF object from its ELF image (not yet loaded); the bench loads its own programs this way.</summary>
+    public static BpfObject Open(byte[] image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
         fixed (byte* p = image)
         {
             // libbpf copies the image: the managed buffer may go after open.
@@ -124,6 +131,19 @@ internal sealed unsafe class BpfObject : IDisposable
     }
 
     public uint MaxEntries(string map) => Libbpf.MapMaxEntries(Map(map));
+
+    /// <summary>Before load: the programs whose name <paramref name="skip"/> accepts are neither loaded nor attached.</summary>
+    public void SkipPrograms(Func<string, bool> skip)
+    {
+        ArgumentNullException.ThrowIfNull(skip);
+        for (nint prog = Libbpf.ObjectNextProgram(_object, 0); prog != 0; prog = Libbpf.ObjectNextProgram(_object, prog))
+        {
+            if (skip(Marshal.PtrToStringUTF8(Libbpf.ProgramName(prog)) ?? ""))
+            {
+                _ = Libbpf.ProgramSetAutoload(prog, false);
+            }
+        }
+    }
 
     public void Load(bool debug)
     {

@@ -9,12 +9,13 @@ namespace S3Slower.Bench.Overhead;
 /// Run time of the collector's eBPF programs (named <c>s3s_*</c>) from the kernel's BPF statistics: the CPU tracing
 /// spends inside the traced processes, which the throughput ratio on a noisy machine hides. The statistics cost two
 /// clock reads per program run, so they are on only for a run of their own (<see cref="Enable"/>: libbpf's
-/// <c>bpf_enable_stats</c> keeps them on while its descriptor is open, even if this process dies).
+/// <c>bpf_enable_stats</c> keeps them on while its descriptor is open, even if this process dies), and what they add
+/// to each run is measured in the same run by programs that do nothing (<see cref="NsPerRun"/>).
 /// </summary>
 internal static partial class KernelProgramStats
 {
     private const int BpfStatsRunTime = 0;
-    private const string ProgramPrefix = "s3s_";
+    public const string CollectorPrefix = "s3s_";
 
     public static SafeStatsHandle Enable()
     {
@@ -22,7 +23,7 @@ internal static partial class KernelProgramStats
         return fd >= 0 ? new SafeStatsHandle(fd) : throw new IOException($"bpf_enable_stats failed: errno {-fd}");
     }
 
-    /// <summary>Run time and run count of every loaded s3s_* program, by program name (summed over same-named ones).</summary>
+    /// <summary>Run time and run count of every loaded program, by program name (summed over same-named ones).</summary>
     public static async Task<Dictionary<string, (long RunTimeNs, long Runs)>> SnapshotAsync()
     {
         var info = new ProcessStartInfo("bpftool") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -41,7 +42,7 @@ internal static partial class KernelProgramStats
         using var document = JsonDocument.Parse(json);
         foreach (var program in document.RootElement.EnumerateArray())
         {
-            if (program.TryGetProperty("name", out var name) && name.GetString() is { } n && n.StartsWith(ProgramPrefix, StringComparison.Ordinal))
+            if (program.TryGetProperty("name", out var name) && name.GetString() is { } n)
             {
                 long time = program.TryGetProperty("run_time_ns", out var t) ? t.GetInt64() : 0;
                 long runs = program.TryGetProperty("run_cnt", out var r) ? r.GetInt64() : 0;
@@ -54,16 +55,16 @@ internal static partial class KernelProgramStats
     }
 
     /// <summary>
-    /// Nanoseconds per operation of all programs that ran between the two snapshots, and "program ns = runs × ns
-    /// per run, …" for each of them.
+    /// Nanoseconds and program runs per operation of the collector's programs that ran between the two snapshots,
+    /// and "program ns = runs × ns per run, …" for each of them.
     /// </summary>
-    public static (double NsPerOperation, string Detail) Describe(Dictionary<string, (long RunTimeNs, long Runs)> before, Dictionary<string, (long RunTimeNs, long Runs)> after, double operations)
+    public static (double NsPerOperation, double RunsPerOperation, string Detail) Describe(Dictionary<string, (long RunTimeNs, long Runs)> before, Dictionary<string, (long RunTimeNs, long Runs)> after, double operations)
     {
         var parts = new List<(string Name, double NsPerOperation, double RunsPerOperation)>();
         foreach (var (name, (time, runs)) in after)
         {
             var (timeBefore, runsBefore) = before.GetValueOrDefault(name);
-            if (runs > runsBefore)
+            if (name.StartsWith(CollectorPrefix, StringComparison.Ordinal) && runs > runsBefore)
             {
                 parts.Add((name, (time - timeBefore) / operations, (runs - runsBefore) / operations));
             }
@@ -74,7 +75,24 @@ internal static partial class KernelProgramStats
             .Where(p => p.RunsPerOperation >= 0.01)
             .OrderByDescending(p => p.NsPerOperation)
             .Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Name} {p.NsPerOperation:N0} = {p.RunsPerOperation:0.##} × {p.NsPerOperation / p.RunsPerOperation:N0}")));
-        return (total, detail.Length > 0 ? detail : "no program ran");
+        return (total, parts.Sum(p => p.RunsPerOperation), detail.Length > 0 ? detail : "no program ran");
+    }
+
+    /// <summary>Mean run time of the programs named <paramref name="prefix"/>* between the snapshots; null if none ran.</summary>
+    public static double? NsPerRun(Dictionary<string, (long RunTimeNs, long Runs)> before, Dictionary<string, (long RunTimeNs, long Runs)> after, string prefix)
+    {
+        long time = 0, runs = 0;
+        foreach (var (name, (t, r)) in after)
+        {
+            if (name.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                var (timeBefore, runsBefore) = before.GetValueOrDefault(name);
+                time += t - timeBefore;
+                runs += r - runsBefore;
+            }
+        }
+
+        return runs > 0 ? (double)time / runs : null;
     }
 
     [LibraryImport("libbpf.so.1", EntryPoint = "bpf_enable_stats")]

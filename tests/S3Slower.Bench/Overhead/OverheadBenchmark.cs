@@ -1,5 +1,6 @@
 using System.Globalization;
 using S3Slower.Bench.Infrastructure;
+using S3Slower.Collector.Bpf;
 
 namespace S3Slower.Bench.Overhead;
 
@@ -8,10 +9,23 @@ namespace S3Slower.Bench.Overhead;
 /// the ratio is mean traced throughput over mean untraced throughput. Traced runs are checked for loss: the
 /// aggregator's s3slower_events_lost_total must not move and it must count every request the client completed. Every run
 /// also reports the whole machine's CPU per request or operation, which moves less between identical runs than
-/// throughput does on a shared VM.
+/// throughput does on a shared VM. With <c>--bare</c> each round also runs the load under the bench's bare tracer
+/// (<see cref="BareTracer"/>), the reference for what the hooks cost any tracer that reports each request.
 /// </summary>
 internal static class OverheadBenchmark
 {
+    /// <summary>Below one program run per hundred operations (the pipe loop runs none), there is nothing to correct.</summary>
+    private const double MinRunsPerOperation = 0.01;
+
+    private enum Arm
+    {
+        Untraced,
+        Traced,
+
+        /// <summary>The bare reporting tracer instead of the collector (<c>--bare</c>).</summary>
+        Bare,
+    }
+
     public static async Task<int> RunAsync(OverheadOptions options)
     {
         using var directory = new TempDirectory("s3sb-");
@@ -111,24 +125,32 @@ internal static class OverheadBenchmark
 
     private static async Task<(bool Ok, string Summary)> MeasureAsync(IWorkload workload, AggregatorHost aggregator, OverheadOptions options, TempDirectory directory)
     {
-        Console.WriteLine($"\n[{workload.Name}] {options.Rounds} rounds × (untraced, traced), {options.Seconds} s each");
+        Arm[] arms = options.Bare ? [Arm.Untraced, Arm.Traced, Arm.Bare] : [Arm.Untraced, Arm.Traced];
+        Console.WriteLine($"\n[{workload.Name}] {options.Rounds} rounds × ({string.Join(", ", arms.Select(a => a.ToString().ToLowerInvariant()))}), {options.Seconds} s each");
         _ = await workload.RunAsync(); // warm-up: JIT of the server, page cache, CPU frequency
         var untraced = new List<Measurement>();
         var traced = new List<Measurement>();
+        var bare = new List<Measurement>();
         long clientRequests = 0;
         long counted = 0;
         double lost = 0;
         for (int round = 0; round < options.Rounds; round++)
         {
-            bool tracedFirst = round % 2 == 1;
-            for (int step = 0; step < 2; step++)
+            foreach (var arm in Order(arms, round))
             {
-                bool withCollector = (step == 0) == tracedFirst;
-                if (!withCollector)
+                if (arm == Arm.Untraced)
                 {
                     var m = await RunMeasuredAsync(workload);
                     untraced.Add(m);
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {round + 1} untraced: {m.Rate,12:N0} {workload.Unit}; {MachineCpuText(m, workload)}"));
+                    continue;
+                }
+
+                if (arm == Arm.Bare)
+                {
+                    var m = await RunBareAsync(workload);
+                    bare.Add(m.Run);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {round + 1} bare:     {m.Run.Rate,12:N0} {workload.Unit}; {m.Records:N0} records; {MachineCpuText(m.Run, workload)}"));
                     continue;
                 }
 
@@ -172,6 +194,9 @@ internal static class OverheadBenchmark
         string kernel = await KernelRunAsync(workload, aggregator, directory);
         double untracedRate = untraced.Average(m => m.Rate), tracedRate = traced.Average(m => m.Rate);
         double ratio = untracedRate > 0 ? tracedRate / untracedRate : 0;
+        string bareText = bare.Count > 0 && untracedRate > 0
+            ? string.Create(CultureInfo.InvariantCulture, $"; bare tracer/untraced = {bare.Average(m => m.Rate) / untracedRate:P1} ({bare.Average(m => m.Rate):N0} {workload.Unit})")
+            : "";
         // A request in flight when wrk stops is written (and seen) but not counted by wrk, so counted may exceed its count by up to one per connection per round.
         bool complete = workload.ProducesRequests
             ? counted >= clientRequests && counted <= clientRequests + (long)options.Connections * options.Rounds
@@ -181,7 +206,7 @@ internal static class OverheadBenchmark
             ? FormattableString.Invariant($"requests made {clientRequests:N0} / counted {counted:N0}: {(complete ? "OK" : "MISMATCH")}")
             : FormattableString.Invariant($"S3 requests counted {counted:N0}: {(complete ? "OK" : "UNEXPECTED")}");
         string line = string.Create(CultureInfo.InvariantCulture,
-            $"RESULT {workload.Name,-5}: traced/untraced = {ratio:P1} (untraced {untracedRate:N0}, traced {tracedRate:N0} {workload.Unit}; {TargetText(workload.Target, met)}); events lost {lost:N0}; {counts}; eBPF {kernel}; {MachineCpuSummary(untraced, traced, workload)}");
+            $"RESULT {workload.Name,-5}: traced/untraced = {ratio:P1} (untraced {untracedRate:N0}, traced {tracedRate:N0} {workload.Unit}; {TargetText(workload.Target, met)}){bareText}; events lost {lost:N0}; {counts}; eBPF {kernel}; {MachineCpuSummary(untraced, traced, workload)}");
         Console.WriteLine(line);
         return (met && complete && lost == 0, line);
     }
@@ -189,13 +214,17 @@ internal static class OverheadBenchmark
     /// <summary>
     /// One more traced run, with the kernel's BPF statistics on (they slow every program run a little, so no ratio
     /// uses this run): the CPU the collector's programs spent per request or operation, inside the traced processes.
+    /// Empty programs on the same hooks measure in the same run what the statistics add to each program run (their
+    /// clock reads), which is taken off for the net figure.
     /// </summary>
     private static async Task<string> KernelRunAsync(IWorkload workload, AggregatorHost aggregator, TempDirectory directory)
     {
         var collector = await CollectorHost.StartAsync(aggregator, directory.File($"collector-{workload.Name}-bpf-stats.log"));
+        BareTracer? empty = null;
         try
         {
             _ = await workload.RunAsync();
+            empty = BareTracer.Attach(BareTracerKind.Empty);
             using var stats = KernelProgramStats.Enable();
             var before = await KernelProgramStats.SnapshotAsync();
             var run = await workload.RunAsync();
@@ -207,12 +236,18 @@ internal static class OverheadBenchmark
                 return "unavailable";
             }
 
-            var (nanoseconds, detail) = KernelProgramStats.Describe(before, after, operations);
+            var (nanoseconds, runs, detail) = KernelProgramStats.Describe(before, after, operations);
             string cost = string.Create(CultureInfo.InvariantCulture, $"{nanoseconds:N0} ns per {Per(workload)}");
+            if (runs >= MinRunsPerOperation && KernelProgramStats.NsPerRun(before, after, BareTracer.EmptyPrefix) is { } statsPerRun)
+            {
+                cost += string.Create(CultureInfo.InvariantCulture,
+                    $" measured, ~{Math.Max(0, nanoseconds - (runs * statsPerRun)):N0} ns net of the statistics' own {statsPerRun:N0} ns per run");
+            }
+
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  eBPF programs (one more traced run, BPF statistics on, {run.Rate:N0} {workload.Unit}): {cost} ({detail})"));
             return cost;
         }
-        catch (Exception ex) when (ex is IOException or InvalidOperationException or System.ComponentModel.Win32Exception or DllNotFoundException)
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or System.ComponentModel.Win32Exception or DllNotFoundException or BpfException)
         {
             // The figure is an addition to the ratio: without bpftool or libbpf the bench still reports the rest.
             Console.WriteLine($"  eBPF programs: statistics unavailable ({ex.Message})");
@@ -220,9 +255,36 @@ internal static class OverheadBenchmark
         }
         finally
         {
+            empty?.Dispose();
             await StopCollectorAsync(collector);
         }
     }
+
+    /// <summary>One run with the bare reporting tracer attached instead of the collector, and the records it read.</summary>
+    private static async Task<(Measurement Run, long Records)> RunBareAsync(IWorkload workload)
+    {
+        var tracer = BareTracer.Attach(BareTracerKind.Reporting);
+        Measurement run;
+        try
+        {
+            run = await RunMeasuredAsync(workload);
+        }
+        finally
+        {
+            tracer.Dispose(); // drains the ring's last records
+        }
+
+        return (run, tracer.Records);
+    }
+
+    /// <summary>
+    /// The order of the arms in a round: with two, ABBA across rounds; with three, each round starts one further
+    /// along. Either way no arm always runs first, so a drift of the machine's speed favours none of them.
+    /// </summary>
+    private static IEnumerable<Arm> Order(Arm[] arms, int round) =>
+        arms.Length == 2
+            ? (round % 2 == 1 ? arms.Reverse() : arms)
+            : arms.Skip(round % arms.Length).Concat(arms.Take(round % arms.Length));
 
     /// <summary>
     /// One run, with the busy time of all cores around it: on a machine the load saturates, throughput follows this

@@ -17,9 +17,13 @@ internal static class OverheadCommand
         var rounds = new Option<int>("--rounds") { Description = "Untraced/traced pairs per workload (alternating order)", DefaultValueFactory = _ => 3 };
         var connections = new Option<int>("--connections") { Description = "Keep-alive connections of wrk and of the SDK loop", DefaultValueFactory = _ => 8 };
         var workloads = new Option<string[]>("--workload") { Description = "http, sdk, https, pipe, tcp (repeatable; default all but sdk)", AllowMultipleArgumentsPerToken = true };
+        var bare = new Option<bool>("--bare")
+        {
+            Description = "Also run each round with a bare tracer on the collector's hooks (a timestamp and a fixed-size record per request, nothing copied, no agents): what any per-request tracer costs the load",
+        };
         var command = new Command("overhead", "Throughput of HTTP (wrk and the AWS SDK), HTTPS, pipe and TCP workloads with and without the collector attached (needs root)")
         {
-            seconds, rounds, connections, workloads,
+            seconds, rounds, connections, workloads, bare,
         };
         command.SetAction(result =>
         {
@@ -36,7 +40,7 @@ internal static class OverheadCommand
                 return Task.FromResult(2);
             }
 
-            return OverheadBenchmark.RunAsync(new OverheadOptions(result.GetValue(seconds), result.GetValue(rounds), result.GetValue(connections), chosen));
+            return OverheadBenchmark.RunAsync(new OverheadOptions(result.GetValue(seconds), result.GetValue(rounds), result.GetValue(connections), chosen, result.GetValue(bare)));
         });
         return command;
     }
