@@ -14,7 +14,7 @@ internal static class OverheadCommand
     public static Command Create()
     {
         var seconds = new Option<int>("--seconds") { Description = "Length of each run", DefaultValueFactory = _ => 5 };
-        var rounds = new Option<int>("--rounds") { Description = "Untraced/traced pairs per workload (alternating order)", DefaultValueFactory = _ => 3 };
+        var rounds = new Option<int>("--rounds") { Description = "Rounds per workload, each an untraced and a traced run (and a bare one with --bare) in rotating order", DefaultValueFactory = _ => 3 };
         var connections = new Option<int>("--connections") { Description = "Keep-alive connections of wrk and of the SDK loop", DefaultValueFactory = _ => 8 };
         var workloads = new Option<string[]>("--workload") { Description = "http, sdk, https, pipe, tcp (repeatable; default all but sdk)", AllowMultipleArgumentsPerToken = true };
         var bare = new Option<bool>("--bare")
